@@ -1,0 +1,40 @@
+# Clarion: `make run` to start, `make test` for the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-postgres bench lint format install clean-data
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check --quiet --require-hashes -r requirements.lock
+	@touch $@
+
+# axe-core for the accessibility checks of the browser tests, from the npm registry (package-lock.json).
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: browser accessibility tests will be skipped"; fi
+
+run: $(STAMP)
+	$(PY) -m clarion migrate --noinput
+	$(PY) -m clarion demo
+	$(PY) -m clarion serve
+
+test: $(STAMP) node_modules/.installed
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	CLARION_DATA_DIR=$$(mktemp -d) $(PY) -m clarion makemigrations --check --dry-run
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .

@@ -1,0 +1,20 @@
+"""Run Clarion's commands: `python -m clarion <command>` (Django's management commands).
+
+`python -m clarion serve` starts the web server and the background worker;
+`python -m clarion demo` loads demo content once; `python -m clarion config` prints the
+configuration variables.
+"""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clarion.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line([f"{sys.executable} -m clarion", *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""Read Clarion's configuration from the environment, through one helper.
+
+Every variable Clarion reads is declared here, with its default, so that the README's
+configuration table and the code cannot drift apart (`python -m clarion config` prints it).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """A required setting is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    default: str | None
+    help: str
+
+
+VARIABLES: dict[str, Variable] = {}
+
+
+def _declare(name: str, default: str | None, help: str) -> None:
+    VARIABLES[name] = Variable(name, default, help)
+
+
+_declare(
+    "CLARION_DATA_DIR", "./data", "Folder for the SQLite database, encrypted blobs and generated keys (mode 0700)."
+)
+_declare("DATABASE_URL", None, "PostgreSQL URL (postgres://user@host:5432/name). Unset: SQLite in the data folder.")
+_declare("CACHE_URL", None, "Redis URL (redis://127.0.0.1:6379/0) for cache and rate limits. Unset: local memory.")
+_declare("DJANGO_SECRET_KEY", None, "Django's secret key. Unset: generated into the data folder on first start.")
+_declare("CLARION_DEBUG", "false", "Django debug pages. Never on a server that sources can reach.")
+_declare("CLARION_ALLOWED_HOSTS", "127.0.0.1,localhost", "Comma-separated host names the site answers to.")
+_declare("CLARION_HTTPS", "false", "Served over HTTPS (or an onion service): Secure __Host- cookies and HSTS.")
+_declare(
+    "CLARION_ONION_ADDRESS", None, "The site's onion address (xyz.onion): shown to sources and sent as Onion-Location."
+)
+_declare("CLARION_BIND", "127.0.0.1:8000", "Address gunicorn listens on.")
+_declare("CLARION_WEB_WORKERS", "2", "gunicorn worker processes.")
+_declare("CLARION_WEB_THREADS", "8", "Threads per gunicorn worker (slow uploads over Tor hold a thread each).")
+_declare("CLARION_MAX_FILES", "10", "Default limit of files per submission for new channels.")
+_declare("CLARION_MAX_FILE_BYTES", str(2 * 1024**3), "Default limit of one file's size, in bytes, for new channels.")
+_declare("CLARION_MAX_SUBMISSION_BYTES", str(2 * 1024**3), "Default limit of a submission's total file size, in bytes.")
+_declare("CLARION_SWEEP_GRACE_SECONDS", "3600", "Age after which an unreferenced blob or stalled upload is swept.")
+_declare(
+    "CLARION_SOURCE_SESSION_SECONDS", "7200", "Idle timeout of a source's session after logging in with a receipt."
+)
+
+
+def _raw(name: str) -> str | None:
+    if name not in VARIABLES:
+        raise ConfigError(f"{name} is not a declared configuration variable")
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return VARIABLES[name].default
+    return value.strip()
+
+
+def env_str(name: str) -> str | None:
+    """Return the variable's value, or its declared default."""
+    return _raw(name)
+
+
+def env_required(name: str) -> str:
+    """Return the variable's value; raise ConfigError when it has none."""
+    value = _raw(name)
+    if value is None:
+        raise ConfigError(f"{name} must be set")
+    return value
+
+
+def env_bool(name: str) -> bool:
+    """Return the variable as a boolean (1/true/yes/on, 0/false/no/off)."""
+    value = (_raw(name) or "false").lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+
+def env_int(name: str) -> int:
+    """Return the variable as an integer."""
+    value = env_required(name)
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def env_list(name: str) -> list[str]:
+    """Return the variable as a comma-separated list."""
+    return [item.strip() for item in (_raw(name) or "").split(",") if item.strip()]
+
+
+def data_dir() -> Path:
+    """Return the data folder, created with mode 0700 if missing."""
+    path = Path(env_required("CLARION_DATA_DIR"))
+    if not path.is_absolute():
+        path = (BASE_DIR / path).resolve()
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
+def generated_secret(name: str, *, nbytes: int = 32) -> str:
+    """Return a hex secret kept in the data folder, generating it (mode 0600) on first use.
+
+    Written with O_EXCL so that two processes starting at once agree on one value.
+    """
+    path = data_dir() / "keys" / name
+    path.parent.mkdir(mode=0o700, exist_ok=True)
+    if not path.exists():
+        text = secrets.token_hex(nbytes)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+    return path.read_text().strip()
+
+
+def describe() -> str:
+    """Return the configuration table in Markdown, as the README shows it."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for var in VARIABLES.values():
+        default = f"`{var.default}`" if var.default is not None else "unset"
+        rows.append(f"| `{var.name}` | {default} | {var.help} |")
+    return "\n".join(rows)

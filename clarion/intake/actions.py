@@ -1,0 +1,201 @@
+"""Write paths of the source side: commit a tip, open a source's tip, add a message."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from clarion import vault
+from clarion.accounts.keys import kdf_params
+from clarion.accounts.models import KeyCustody
+from clarion.intake.models import Channel, KeyWrap, Message, Question, Tip, TipFile
+from clarion.intake.uploads import EncryptedUpload
+from clarion.vault import AgeIdentityStr, BlobStore, Receipt, ReceiptKeys, TipKeys
+
+
+def blob_store() -> BlobStore:
+    """Return the store that holds every encrypted file."""
+    return BlobStore(settings.CLARION_BLOB_DIR)
+
+
+def derive_receipt(receipt: Receipt) -> ReceiptKeys:
+    """Run the receipt through the site's single Argon2id pass."""
+    return vault.derive_receipt_keys(
+        receipt,
+        salt=settings.CLARION_RECEIPT_SALT,
+        pepper=settings.CLARION_RECEIPT_PEPPER,
+        params=kdf_params(),
+    )
+
+
+def _encrypt_json(value: Any, recipient: str) -> bytes:
+    return vault.encrypt(json.dumps(value, ensure_ascii=False).encode(), [recipient])
+
+
+def _reader_wraps(tip: Tip, keys: TipKeys) -> list[KeyWrap]:
+    """Wrap the tip's secrets to every receiver of its channel who holds a key."""
+    secrets_ = {"conversation": keys.conversation.identity, "case": keys.case.identity}
+    custodies = KeyCustody.objects.filter(user__in=tip.channel.receivers.filter(is_active=True))
+    return [
+        KeyWrap(
+            tip=tip,
+            holder=KeyWrap.Holder.REVIEWER,
+            user_id=custody.user_id,
+            recipient=custody.public_key,
+            wrapped=vault.wrap_secrets(secrets_, [custody.public_key]),
+        )
+        for custody in custodies
+    ]
+
+
+def _file_rows(tip: Tip, uploads: Sequence[tuple[Question | None, EncryptedUpload]], message=None) -> list[TipFile]:  # noqa: ANN001
+    now = timezone.now()
+    return [
+        TipFile(
+            tip=tip,
+            message=message,
+            question=question,
+            blob=upload.blob,
+            name=vault.encrypt(upload.name.encode(), [tip.conversation_public_key]),
+            size=upload.size,
+            created_at=now,
+        )
+        for question, upload in uploads
+    ]
+
+
+def do_submit_tip(
+    *,
+    channel: Channel,
+    keys: TipKeys,
+    answers: list[dict[str, Any]],
+    message: str,
+    uploads: Sequence[tuple[Question | None, EncryptedUpload]],
+) -> Receipt:
+    """Commit a new tip whose files are already encrypted in the store; return its receipt.
+
+    The receipt exists only in the return value: it is shown to the source once and never
+    stored. The tip, its key wraps and its file rows commit in one transaction, after every
+    blob is durable, so a receipt is never shown for a tip that could still be lost.
+    """
+    now = timezone.now()
+    content = {"answers": answers, "message": message}
+    while True:
+        receipt = vault.generate_receipt()
+        receipt_keys = derive_receipt(receipt)
+        try:
+            with transaction.atomic():
+                tip = Tip.objects.create(
+                    channel=channel,
+                    received_at=now,
+                    last_activity_at=now,
+                    lookup_id=receipt_keys.lookup_id,
+                    conversation_public_key=keys.conversation.recipient,
+                    case_public_key=keys.case.recipient,
+                    source_public_key=receipt_keys.keypair.recipient,
+                    answers=_encrypt_json(content, keys.conversation.recipient),
+                )
+                source_wrap = KeyWrap(
+                    tip=tip,
+                    holder=KeyWrap.Holder.SOURCE,
+                    recipient=receipt_keys.keypair.recipient,
+                    wrapped=vault.wrap_secrets(
+                        {"conversation": keys.conversation.identity}, [receipt_keys.keypair.recipient]
+                    ),
+                )
+                KeyWrap.objects.bulk_create([source_wrap, *_reader_wraps(tip, keys)])
+                TipFile.objects.bulk_create(_file_rows(tip, uploads))
+        except IntegrityError:
+            # Two receipts meeting in 90 bits is vanishingly rare; draw another rather than fail.
+            if Tip.objects.filter(lookup_id=receipt_keys.lookup_id).exists():
+                continue
+            raise
+        return receipt
+
+
+@dataclass(frozen=True)
+class SourceAccess:
+    """What a source holds after logging in: their tip and its conversation key."""
+
+    tip: Tip
+    conversation_identity: AgeIdentityStr
+
+
+def access_tip_for_source(receipt: Receipt) -> SourceAccess | None:
+    """Return the tip a receipt opens, or None; both outcomes cost one Argon2id pass."""
+    receipt_keys = derive_receipt(receipt)
+    wrap = (
+        KeyWrap.objects.select_related("tip", "tip__channel")
+        .filter(holder=KeyWrap.Holder.SOURCE, tip__lookup_id=receipt_keys.lookup_id)
+        .first()
+    )
+    if wrap is None:
+        return None
+    try:
+        secrets_ = vault.unwrap_secrets(bytes(wrap.wrapped), [receipt_keys.keypair.identity])
+    except vault.DecryptionError:
+        return None
+    return SourceAccess(tip=wrap.tip, conversation_identity=secrets_["conversation"])
+
+
+def do_send_source_message(*, tip: Tip, message: str, uploads: Sequence[EncryptedUpload]) -> Message:
+    """Add a source's follow-up message and files to their tip."""
+    now = timezone.now()
+    with transaction.atomic():
+        msg = Message.objects.create(
+            tip=tip,
+            author=Message.Author.SOURCE,
+            created_at=now,
+            body=vault.encrypt(message.encode(), [tip.conversation_public_key]),
+        )
+        TipFile.objects.bulk_create(_file_rows(tip, [(None, upload) for upload in uploads], message=msg))
+        Tip.objects.filter(pk=tip.pk).update(last_activity_at=now)
+    return msg
+
+
+@dataclass(frozen=True)
+class ConversationEntry:
+    author: str
+    created_at: Any
+    text: str
+    files: list[tuple[str, int]]
+
+
+@dataclass(frozen=True)
+class DecryptedTip:
+    answers: list[dict[str, Any]]
+    message: str
+    files: list[tuple[str, int]]
+    conversation: list[ConversationEntry]
+
+
+def decrypt_tip_for_source(access: SourceAccess) -> DecryptedTip:
+    """Decrypt what the source may read: their submission and the conversation both ways."""
+    identity = [access.conversation_identity]
+    tip = access.tip
+    content = json.loads(vault.decrypt(bytes(tip.answers), identity))
+    files_by_message: dict[int | None, list[tuple[str, int]]] = {}
+    for tip_file in tip.files.all():
+        name = vault.decrypt(bytes(tip_file.name), identity).decode()
+        files_by_message.setdefault(tip_file.message_id, []).append((name, tip_file.size))
+    conversation = [
+        ConversationEntry(
+            author=msg.author,
+            created_at=msg.created_at,
+            text=vault.decrypt(bytes(msg.body), identity).decode(),
+            files=files_by_message.get(msg.pk, []),
+        )
+        for msg in tip.messages.all()
+    ]
+    return DecryptedTip(
+        answers=content["answers"],
+        message=content["message"],
+        files=files_by_message.get(None, []),
+        conversation=conversation,
+    )

@@ -1,0 +1,81 @@
+"""Start the web server (gunicorn) and the background worker, and keep both running."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from clarion.config import env_int, env_str
+from clarion.intake.tasks import sweep_orphan_blobs_task
+
+SWEEP_EVERY_SECONDS = 3600
+
+
+def gunicorn_command() -> list[str]:
+    """Return the gunicorn command line; no access log, so no client address is ever written."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "clarion.wsgi:application",
+        "--bind",
+        env_str("CLARION_BIND") or "127.0.0.1:8000",
+        "--workers",
+        str(env_int("CLARION_WEB_WORKERS")),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(env_int("CLARION_WEB_THREADS")),
+        "--timeout",
+        "120",
+        "--error-logfile",
+        "-",
+        "--log-level",
+        "info",
+        # gunicorn's control socket would live in the home folder, outside the data folder.
+        "--no-control-socket",
+    ]
+
+
+class Command(BaseCommand):
+    help = "Serve Clarion: gunicorn on CLARION_BIND plus the background worker."
+
+    def handle(self, *args: object, **options: object) -> None:
+        call_command("collectstatic", interactive=False, verbosity=0)
+        # After a crash, uploads that never became tips left encrypted orphans: queue a sweep.
+        sweep_orphan_blobs_task.enqueue()
+        worker = subprocess.Popen([sys.executable, "-m", "clarion", "db_worker", "--interval", "1"])  # noqa: S603
+        web = subprocess.Popen(gunicorn_command())  # noqa: S603
+        self.stdout.write(f"Clarion is running on http://{env_str('CLARION_BIND')}/ (Ctrl-C stops it)")
+        self.stdout.flush()
+        stopping = False
+
+        def stop(signum: int, frame: object) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        next_sweep = time.monotonic() + SWEEP_EVERY_SECONDS
+        try:
+            while not stopping and web.poll() is None and worker.poll() is None:
+                time.sleep(0.5)
+                if time.monotonic() >= next_sweep:
+                    sweep_orphan_blobs_task.enqueue()
+                    next_sweep += SWEEP_EVERY_SECONDS
+        finally:
+            for process in (web, worker):
+                if process.poll() is None:
+                    process.terminate()
+            for process in (web, worker):
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        if not stopping:
+            raise SystemExit(f"Clarion stopped: {'web server' if web.poll() is not None else 'worker'} exited.")

@@ -1,0 +1,196 @@
+"""Encrypt uploads as their chunks arrive, and enforce limits on the stream.
+
+Django's default TemporaryFileUploadHandler writes every upload larger than 2.5 MB to a
+plaintext temporary file: a forensic copy of a source's document on the server's disk even
+after it is deleted. This handler replaces it on the source views: each chunk goes straight
+into an age stream whose ciphertext lands in the blob store, so no plaintext byte reaches
+the disk and memory stays flat whatever the file size (DESIGN property 1).
+
+Limits (file count, per-file and per-submission size) are checked as bytes arrive. A file
+over a limit is discarded chunk by chunk rather than stopping the request, so that every
+text answer in the form still arrives and can be shown back to the source with the error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, StopFutureHandlers
+from django.template.defaultfilters import filesizeformat
+
+from clarion.vault import AgeRecipientStr, BlobName, BlobStore, EncryptingBlobWriter
+
+# Non-file form fields are capped by DATA_UPLOAD_MAX_MEMORY_SIZE; allow that much on top of
+# the files before a Content-Length alone proves a submission too large.
+FIELDS_ALLOWANCE = 6 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    max_files: int
+    max_file_bytes: int
+    max_submission_bytes: int
+    files_allowed: bool = True
+
+
+class EncryptedUpload(UploadedFile):
+    """A file that was encrypted into the blob store while it arrived; holds no content."""
+
+    def __init__(self, *, name: str, size: int, blob: BlobName, content_type: str | None) -> None:
+        super().__init__(file=None, name=name, content_type=content_type, size=size)
+        self.blob = blob
+
+    def open(self, mode: str | None = None) -> EncryptedUpload:  # pragma: no cover - never read back
+        raise ValueError("An encrypted upload has no plaintext to open.")
+
+
+@dataclass
+class _Refused:
+    name: str
+    size: int = 0
+
+
+@dataclass
+class UploadReport:
+    """What the handler accepted and refused, for the view to act on."""
+
+    accepted: list[EncryptedUpload] = field(default_factory=list)
+    too_large: list[_Refused] = field(default_factory=list)
+    beyond_count: list[_Refused] = field(default_factory=list)
+    over_total: list[_Refused] = field(default_factory=list)
+    not_allowed: list[_Refused] = field(default_factory=list)
+    total_bytes: int = 0
+
+    def errors(self, limits: UploadLimits) -> list[str]:
+        """Return one plain message per problem, saying what to do about it."""
+        messages = []
+        if self.not_allowed:
+            messages.append(
+                "This channel does not accept files. Describe the documents in your message instead, "
+                "or choose a channel that accepts files."
+            )
+        for refused in self.too_large:
+            messages.append(
+                f"“{refused.name}” is {filesizeformat(refused.size)}; one file may be at most "
+                f"{filesizeformat(limits.max_file_bytes)}. Split or compress it, or leave it out."
+            )
+        if self.beyond_count:
+            count = len(self.accepted) + len(self.beyond_count) + len(self.too_large) + len(self.over_total)
+            messages.append(
+                f"You attached {count} files; at most {limits.max_files} can be sent at once. "
+                "Send the most important ones now and the others later, from your inbox, with your receipt."
+            )
+        if self.over_total:
+            messages.append(
+                f"Your files add up to more than {filesizeformat(limits.max_submission_bytes)}, "
+                "the most one submission can carry. Send some of them later, from your inbox, with your receipt."
+            )
+        return messages
+
+    def discard(self, store: BlobStore) -> None:
+        """Delete the blobs of accepted files (the submission as a whole was refused)."""
+        for upload in self.accepted:
+            store.delete(upload.blob)
+        self.accepted.clear()
+
+
+class EncryptingUploadHandler(FileUploadHandler):
+    """Stream each uploaded file through age into the blob store, within limits."""
+
+    chunk_size = 1024 * 1024
+
+    def __init__(
+        self,
+        request=None,  # noqa: ANN001 - Django's signature
+        *,
+        store: BlobStore,
+        recipients: Sequence[AgeRecipientStr],
+        limits: UploadLimits,
+    ) -> None:
+        super().__init__(request)
+        self.store = store
+        self.recipients = list(recipients)
+        self.limits = limits
+        self.report = UploadReport()
+        self._writer: EncryptingBlobWriter | None = None
+        self._current: _Refused | None = None
+        self._current_refusal: list[_Refused] | None = None
+        self._declared_too_large = False
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None) -> None:  # noqa: ANN001, N803
+        # A Content-Length far beyond the limit proves the submission too large before any
+        # byte is encrypted; the body is still read (and discarded) so the answers arrive.
+        if content_length and content_length > self.limits.max_submission_bytes + FIELDS_ALLOWANCE:
+            self._declared_too_large = True
+
+    def new_file(self, field_name, file_name, content_type, content_length, charset=None, content_type_extra=None):  # noqa: ANN001
+        super().new_file(field_name, file_name, content_type, content_length, charset, content_type_extra)
+        self._current = _Refused(name=file_name)
+        files_so_far = len(self.report.accepted) + len(self.report.too_large) + len(self.report.over_total)
+        if not self.limits.files_allowed:
+            self._current_refusal = self.report.not_allowed
+        elif files_so_far >= self.limits.max_files:
+            self._current_refusal = self.report.beyond_count
+        elif self._declared_too_large:
+            self._current_refusal = self.report.over_total
+        else:
+            self._current_refusal = None
+            self._writer = self.store.open_encrypting_writer(self.recipients)
+        raise StopFutureHandlers()
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        if self._current is None:  # pragma: no cover - Django calls new_file first
+            return None
+        self._current.size += len(raw_data)
+        if self._writer is not None:
+            if self._current.size > self.limits.max_file_bytes:
+                self._refuse(self.report.too_large)
+            elif self.report.total_bytes + self._current.size > self.limits.max_submission_bytes:
+                self._refuse(self.report.over_total)
+            else:
+                self._writer.write(raw_data)
+        return None  # the chunk stops here: no later handler sees plaintext
+
+    def _refuse(self, refusal: list[_Refused]) -> None:
+        if self._writer is not None:
+            self._writer.abort()
+        self._writer = None
+        self._current_refusal = refusal
+
+    def file_complete(self, file_size: int) -> EncryptedUpload | None:
+        current, self._current = self._current, None
+        if current is None:  # pragma: no cover - Django calls new_file first
+            return None
+        if self._writer is None:
+            if self._current_refusal is not None:
+                self._current_refusal.append(current)
+            return None
+        blob, size = self._writer.commit()
+        self._writer = None
+        self.report.total_bytes += size
+        upload = EncryptedUpload(name=current.name, size=size, blob=blob, content_type=self.content_type)
+        self.report.accepted.append(upload)
+        return upload
+
+    def upload_interrupted(self) -> None:
+        # The client went away or the body was malformed: nothing of this request may remain.
+        if self._writer is not None:
+            self._writer.abort()
+            self._writer = None
+        self.report.discard(self.store)
+
+
+class DiscardingUploadHandler(FileUploadHandler):
+    """Read and drop every file of a request that cannot be accepted (e.g. session ended)."""
+
+    def new_file(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().new_file(*args, **kwargs)
+        raise StopFutureHandlers()
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        return None
+
+    def file_complete(self, file_size: int) -> None:
+        return None

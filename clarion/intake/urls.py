@@ -1,0 +1,14 @@
+from django.urls import path
+
+from clarion.intake import views
+
+app_name = "intake"
+
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("send/<slug:slug>/", views.submit, name="submit"),
+    path("login/", views.login, name="login"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("logout/", views.logout, name="logout"),
+    path("guide/<slug:slug>/", views.guidance, name="guidance"),
+]

@@ -1,0 +1,248 @@
+"""Source-facing pages. They work with JavaScript off and are never cached.
+
+Views that take files are CSRF-exempt at the decorator only so that the encrypting upload
+handler can be installed before the body is parsed (Django's documented pattern); each
+checks the CSRF token itself right after, and answers a failed check by showing the form
+again with everything typed kept, rather than a bare 403 that loses the source's work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from clarion import vault
+from clarion.intake import throttle
+from clarion.intake.actions import (
+    SourceAccess,
+    access_tip_for_source,
+    blob_store,
+    decrypt_tip_for_source,
+    do_send_source_message,
+    do_submit_tip,
+)
+from clarion.intake.forms import FollowUpForm, ReceiptForm, SubmissionForm
+from clarion.intake.models import Channel, GuidancePage
+from clarion.intake.source_session import (
+    end_source_session,
+    has_source_cookie,
+    load_source_session,
+    start_source_session,
+)
+from clarion.intake.uploads import DiscardingUploadHandler, EncryptingUploadHandler, UploadLimits
+
+EXPIRED_FORM = (
+    "This form expired before it was sent (it is tied to your browser session, which may have "
+    "ended). Nothing was sent. Your text is kept below: check it and send again."
+)
+FILES_NOT_KEPT = "For your safety, browsers never keep chosen files: attach them again before sending."
+
+
+def source_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Mark a view as a source page: never stored by the browser or a proxy."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response["Pragma"] = "no-cache"
+        return response
+
+    return never_cache(wrapper)
+
+
+def csrf_failed(request: HttpRequest) -> bool:
+    """Check the CSRF token of a view that parsed its own body; True when it fails."""
+    return CsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, None, (), {}) is not None
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Explain an expired form in plain words (Django's CSRF_FAILURE_VIEW)."""
+    return render(request, "intake/expired.html", status=403)
+
+
+def _limits(channel: Channel) -> UploadLimits:
+    return UploadLimits(
+        max_files=channel.max_files,
+        max_file_bytes=channel.max_file_bytes,
+        max_submission_bytes=channel.max_submission_bytes,
+        files_allowed=channel.allow_files,
+    )
+
+
+@source_page
+def landing(request: HttpRequest) -> HttpResponse:
+    response = render(
+        request,
+        "intake/landing.html",
+        {
+            "channels": Channel.objects.open(),
+            "onion_address": settings.CLARION_ONION_ADDRESS,
+            "guidance": GuidancePage.objects.order_by("title"),
+        },
+    )
+    if settings.CLARION_ONION_ADDRESS:
+        response["Onion-Location"] = f"http://{settings.CLARION_ONION_ADDRESS}{request.get_full_path()}"
+    return response
+
+
+@source_page
+def guidance(request: HttpRequest, slug: str) -> HttpResponse:
+    page = get_object_or_404(GuidancePage, slug=slug)
+    return render(request, "intake/guidance.html", {"page": page})
+
+
+@source_page
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def submit(request: HttpRequest, slug: str) -> HttpResponse:
+    channel = get_object_or_404(Channel.objects.open(), slug=slug)
+    if request.method == "GET":
+        return render(request, "intake/submit.html", {"channel": channel, "form": SubmissionForm(channel=channel)})
+
+    # The tip's keys exist before its first byte arrives, so files are encrypted as they stream in.
+    keys = vault.new_tip_keys()
+    store = blob_store()
+    handler = EncryptingUploadHandler(
+        request, store=store, recipients=[keys.conversation.recipient], limits=_limits(channel)
+    )
+    request.upload_handlers = [handler]
+    form = SubmissionForm(request.POST, request.FILES, channel=channel)
+    problems = handler.report.errors(_limits(channel))
+    if csrf_failed(request):
+        problems.insert(0, EXPIRED_FORM)
+    if problems or not form.is_valid():
+        handler.report.discard(store)
+        context = {"channel": channel, "form": form, "problems": problems, "files_not_kept": FILES_NOT_KEPT}
+        return render(request, "intake/submit.html", context, status=400)
+    try:
+        receipt = do_submit_tip(
+            channel=channel,
+            keys=keys,
+            answers=form.answers(),
+            message=form.cleaned_data["message"],
+            uploads=form.uploads(),
+        )
+    except Exception:
+        handler.report.discard(store)
+        raise
+    return render(request, "intake/receipt.html", {"receipt": receipt.split(" "), "channel": channel})
+
+
+@source_page
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def login(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return render(request, "intake/login.html", {"form": ReceiptForm()})
+    form = ReceiptForm(request.POST)
+    context: dict[str, Any] = {"form": form}
+    if csrf_failed(request):
+        context["problems"] = [EXPIRED_FORM]
+        return render(request, "intake/login.html", context, status=403)
+    wait = throttle.seconds_to_wait(request)
+    if wait:
+        context["problems"] = [
+            f"Too many receipts were tried from your connection. Wait {wait} seconds, then try again."
+        ]
+        return render(request, "intake/login.html", context, status=429)
+    if not form.is_valid():
+        return render(request, "intake/login.html", context, status=400)
+    access = access_tip_for_source(form.cleaned_data["receipt"])
+    if access is None:
+        throttle.record_failure(request)
+        form.add_error(
+            "receipt",
+            "No tip matches this receipt. Check each word against what you wrote down and try again.",
+        )
+        return render(request, "intake/login.html", context, status=400)
+    throttle.clear_failures(request)
+    pending = form.cleaned_data.get("pending_message", "")
+    if pending:
+        form = FollowUpForm(initial={"message": pending}, channel=access.tip.channel)
+        response = _render_inbox(request, access, form, notice=FILES_NOT_KEPT)
+    else:
+        response = redirect("intake:inbox")
+    start_source_session(response, tip=access.tip, conversation_identity=access.conversation_identity)
+    return response
+
+
+def _render_inbox(
+    request: HttpRequest,
+    access: SourceAccess,
+    form: FollowUpForm,
+    *,
+    problems: list[str] | None = None,
+    notice: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "tip": access.tip,
+        "decrypted": decrypt_tip_for_source(access),
+        "form": form,
+        "problems": problems or [],
+        "notice": notice,
+    }
+    return render(request, "intake/inbox.html", context, status=status)
+
+
+@source_page
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def inbox(request: HttpRequest) -> HttpResponse:
+    session = load_source_session(request)
+    if session is None:
+        return _session_ended(request)
+    access = SourceAccess(tip=session.tip, conversation_identity=session.conversation_identity)
+    channel = access.tip.channel
+    if request.method == "GET":
+        return _render_inbox(request, access, FollowUpForm(channel=channel))
+
+    store = blob_store()
+    handler = EncryptingUploadHandler(
+        request, store=store, recipients=[access.tip.conversation_public_key], limits=_limits(channel)
+    )
+    request.upload_handlers = [handler]
+    form = FollowUpForm(request.POST, request.FILES, channel=channel)
+    problems = handler.report.errors(_limits(channel))
+    if csrf_failed(request):
+        problems.insert(0, EXPIRED_FORM)
+    if problems or not form.is_valid():
+        handler.report.discard(store)
+        return _render_inbox(request, access, form, problems=problems, notice=FILES_NOT_KEPT, status=400)
+    do_send_source_message(
+        tip=access.tip, message=form.cleaned_data["message"], uploads=form.cleaned_data.get("attachments", [])
+    )
+    return render(request, "intake/sent.html", {})
+
+
+def _session_ended(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        # The session ended while the source was writing: carry their words through login.
+        request.upload_handlers = [DiscardingUploadHandler(request)]
+        form = ReceiptForm(initial={"pending_message": request.POST.get("message", "")})
+        problems = [
+            "Your session ended after two hours without activity, so your message was not sent yet. "
+            "Enter your receipt to send it: your text is kept."
+        ]
+        return render(request, "intake/login.html", {"form": form, "problems": problems}, status=403)
+    if has_source_cookie(request):
+        problems = ["Your session has ended. Enter your receipt again to open your inbox."]
+        return render(request, "intake/login.html", {"form": ReceiptForm(), "problems": problems})
+    return redirect("intake:login")
+
+
+@source_page
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    response = render(request, "intake/logged_out.html", {})
+    end_source_session(request, response)
+    return response

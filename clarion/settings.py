@@ -1,0 +1,206 @@
+"""Django settings for Clarion: one module, configured by environment variables only.
+
+Every variable is read through `clarion.config` and listed in the README.
+"""
+
+from __future__ import annotations
+
+import dj_database_url
+
+from clarion.config import (
+    BASE_DIR,
+    data_dir,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    generated_secret,
+)
+
+DATA_DIR = data_dir()
+DEBUG = env_bool("CLARION_DEBUG")
+HTTPS = env_bool("CLARION_HTTPS")
+
+# The secret key signs sessions and CSRF tokens; it never protects tip content, so an operator
+# may rotate it (the receipt pepper below is separate for that reason).
+SECRET_KEY = env_str("DJANGO_SECRET_KEY") or generated_secret("django_secret_key")
+ALLOWED_HOSTS = env_list("CLARION_ALLOWED_HOSTS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "clarion.accounts",
+    "clarion.intake",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "clarion.urls"
+WSGI_APPLICATION = "clarion.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "clarion" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+                "clarion.accounts.context_processors.organisation",
+            ],
+        },
+    },
+]
+
+# --- database -------------------------------------------------------------------------------
+_database_url = env_str("DATABASE_URL")
+if _database_url:
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "clarion.sqlite3",
+            "OPTIONS": {
+                # WAL lets readers and the single writer proceed together; IMMEDIATE takes the
+                # write lock at BEGIN so concurrent submissions queue instead of failing;
+                # secure_delete overwrites freed pages (defence in depth: content is encrypted).
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL;PRAGMA synchronous=FULL;PRAGMA secure_delete=ON;PRAGMA foreign_keys=ON;"
+                ),
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- cache (rate limits live here, in memory only) -------------------------------------------
+_cache_url = env_str("CACHE_URL")
+if _cache_url:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- background jobs ---------------------------------------------------------------------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- accounts and sessions ---------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+
+_cookie_prefix = "__Host-" if HTTPS else ""
+SESSION_COOKIE_NAME = f"{_cookie_prefix}clarion-staff"
+SESSION_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Strict"
+SESSION_COOKIE_AGE = 8 * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+CSRF_COOKIE_NAME = f"{_cookie_prefix}clarion-csrf"
+CSRF_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Strict"
+CSRF_COOKIE_AGE = None  # a browser-session cookie: nothing outlives the source's visit
+CSRF_FAILURE_VIEW = "clarion.intake.views.csrf_failure"
+
+# The source surface keeps its own session cookie, separate from staff sessions.
+SOURCE_SESSION_COOKIE_NAME = f"{_cookie_prefix}clarion-source"
+SOURCE_SESSION_SECONDS = env_int("CLARION_SOURCE_SESSION_SECONDS")
+
+# --- security headers (DESIGN property 4) ------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if HTTPS:
+    SECURE_HSTS_SECONDS = 63072000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = False  # the reverse proxy or onion service owns transport
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+    }
+}
+
+# --- uploads: no plaintext byte on disk (DESIGN property 1) ------------------------------------
+# Django's default TemporaryFileUploadHandler writes plaintext temporary files. Outside the
+# source views (which install an encrypting handler), uploads stay in memory and small.
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 1000
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+
+CLARION_MAX_FILES = env_int("CLARION_MAX_FILES")
+CLARION_MAX_FILE_BYTES = env_int("CLARION_MAX_FILE_BYTES")
+CLARION_MAX_SUBMISSION_BYTES = env_int("CLARION_MAX_SUBMISSION_BYTES")
+CLARION_SWEEP_GRACE_SECONDS = env_int("CLARION_SWEEP_GRACE_SECONDS")
+CLARION_ONION_ADDRESS = env_str("CLARION_ONION_ADDRESS")
+CLARION_BLOB_DIR = DATA_DIR / "blobs"
+# Receipts: Argon2id salted with the site's salt; the lookup half HMAC'd under this pepper.
+CLARION_RECEIPT_SALT = bytes.fromhex(generated_secret("receipt_salt", nbytes=16))
+CLARION_RECEIPT_PEPPER = bytes.fromhex(generated_secret("receipt_pepper"))
+# Tests only (tests/settings.py): a cheap Argon2id. Never read from the environment.
+CLARION_INSECURE_FAST_KDF = False
+
+# --- static files ------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "build" / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# --- i18n ------------------------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- logging: never an address, a user agent or content (DESIGN property 3) --------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {
+        # django.request would log "Not Found: <path>" for every 404; paths are not secret
+        # but keep the log to what operators need.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "ERROR"},
+    },
+}

@@ -1,0 +1,176 @@
+"""Make, read back and derive keys from a source's receipt: seven words, about 90 bits.
+
+The receipt is the source's only credential and is never stored. One Argon2id pass turns
+it into 64 bytes: the first half, keyed-hashed under a pepper from the data folder,
+becomes the lookup id (the only stored trace); the second half seeds the source's age
+key, so only someone holding the receipt can read the replies (DESIGN.md, "Source keys").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from importlib import resources
+
+from clarion.vault.envelope import KeyPair
+from clarion.vault.errors import InvalidReceipt
+from clarion.vault.kdf import KdfParams, derive_key_material, identity_from_seed
+from clarion.vault.types import Receipt
+
+__all__ = [
+    "MIN_PEPPER_BYTES",
+    "RECEIPT_WORDS",
+    "WORDLIST",
+    "ReceiptKeys",
+    "derive_receipt_keys",
+    "generate_receipt",
+    "normalise_receipt",
+]
+
+RECEIPT_WORDS = 7
+#: Shortest pepper accepted: a full HMAC-SHA256 key.
+MIN_PEPPER_BYTES = 32
+_WORDLIST_SIZE = 7776
+# Longer input than this is not a mistyped receipt (the longest is under 80 characters);
+# refusing it early bounds the work an attacker can make each attempt cost.
+_MAX_INPUT_CHARS = 1000
+# Echo a bad word back only while it is plausibly a word: a long run of text may be
+# something else the person pasted by mistake, such as a password.
+_MAX_ECHOED_CHARS = 20
+
+
+def _load_wordlist() -> tuple[str, ...]:
+    """Read the shipped EFF long wordlist and check it is whole."""
+    text = resources.files(__package__).joinpath("eff_large_wordlist.txt").read_text("ascii")
+    words = tuple(text.split())
+    if len(words) != _WORDLIST_SIZE or len(set(words)) != _WORDLIST_SIZE:
+        # A damaged list would silently change what receipts mean.
+        raise RuntimeError("eff_large_wordlist.txt is damaged")
+    return words
+
+
+#: The EFF long wordlist (CC BY 3.0 US, see WORDLIST-LICENSE.txt): 7,776 words.
+WORDLIST: tuple[str, ...] = _load_wordlist()
+_WORDS = frozenset(WORDLIST)
+# Four words contain a hyphen (drop-down, felt-tip, t-shirt, yo-yo), while people also
+# type hyphens between words. None of their first halves is a word on its own, so a
+# hyphenated pair is read as one word whenever it is one.
+_HYPHENATED_FIRST_HALVES = frozenset(word.split("-")[0] for word in _WORDS if "-" in word)
+
+# Dashes people or word processors produce, all read as a hyphen.
+_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d", "-"))
+# Anything that is not a letter, a digit or a hyphen separates words: spaces, tabs,
+# newlines, dots, commas, quotes, underscores, zero-width spaces...
+_SEPARATORS = re.compile(r"[^\w-]+|_+")
+
+_NUMBERS = (
+    "none",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+)
+
+
+def _number(count: int) -> str:
+    """Spell out small numbers, as a person would write them."""
+    return _NUMBERS[count] if count < len(_NUMBERS) else str(count)
+
+
+def generate_receipt() -> Receipt:
+    """Draw a new receipt: seven words chosen uniformly with `secrets` (about 90.5 bits)."""
+    return Receipt(" ".join(secrets.choice(WORDLIST) for _ in range(RECEIPT_WORDS)))
+
+
+def _unknown(word: str) -> InvalidReceipt:
+    """Build the error for a word that is not on the list, echoing only that word."""
+    if len(word) > _MAX_ECHOED_CHARS:
+        return InvalidReceipt(
+            "That is not a receipt: one of its words is not on the list. "
+            "Check the spelling and the spaces between the words."
+        )
+    return InvalidReceipt(f"“{word}” is not one of the receipt words. Check its spelling.")
+
+
+def _words_of(token: str) -> list[str]:
+    """Split one token, which may hold words joined by hyphens, into list words."""
+    if token in _WORDS:
+        return [token]
+    parts = [part for part in token.split("-") if part]
+    words: list[str] = []
+    i = 0
+    while i < len(parts):
+        pair = "-".join(parts[i : i + 2])
+        if i + 1 < len(parts) and pair in _WORDS:
+            words.append(pair)
+            i += 2
+        elif parts[i] in _WORDS:
+            words.append(parts[i])
+            i += 1
+        else:
+            # "drop-dwn" is a misspelt "drop-down": name the pair, not just "drop".
+            near = pair if parts[i] in _HYPHENATED_FIRST_HALVES else parts[i]
+            raise _unknown(near)
+    return words
+
+
+def normalise_receipt(text: str) -> Receipt:
+    """Return the receipt in `text` in canonical form, forgiving how it was copied.
+
+    Case, spacing, line breaks, tabs, and hyphens, dots or other punctuation between the
+    words are all forgiven. Raise `InvalidReceipt` with a message for the source that
+    names at most the one offending word.
+    """
+    if len(text) > _MAX_INPUT_CHARS:
+        raise InvalidReceipt(f"That is too long to be a receipt. A receipt is {_number(RECEIPT_WORDS)} words.")
+    # NFKC folds full-width letters and other look-alikes that phone keyboards produce.
+    folded = unicodedata.normalize("NFKC", text).translate(_DASHES).lower()
+    words: list[str] = []
+    for token in _SEPARATORS.split(folded):
+        if token:
+            words.extend(_words_of(token))
+    if not words:
+        raise InvalidReceipt(f"Enter your receipt: the {_number(RECEIPT_WORDS)} words you were given.")
+    if len(words) != RECEIPT_WORDS:
+        raise InvalidReceipt(f"A receipt is {_number(RECEIPT_WORDS)} words; you entered {_number(len(words))}.")
+    return Receipt(" ".join(words))
+
+
+@dataclass(frozen=True, repr=False)
+class ReceiptKeys:
+    """Hold what a receipt yields: its lookup id and the source's key pair."""
+
+    lookup_id: str  # hex HMAC-SHA256 under the pepper: the only stored trace of a receipt
+    keypair: KeyPair  # the source's age identity, from the other half of the derivation
+
+    def __repr__(self) -> str:
+        """Show the lookup id and public key only."""
+        return f"ReceiptKeys(lookup_id={self.lookup_id!r}, keypair={self.keypair!r})"
+
+
+def derive_receipt_keys(receipt: Receipt, *, salt: bytes, pepper: bytes, params: KdfParams) -> ReceiptKeys:
+    """Derive a receipt's lookup id and age key pair with exactly one Argon2id pass.
+
+    The 64-byte output is split in two. Without the pepper (kept in the data folder, away
+    from a database dump) the lookup ids cannot even be attacked offline; with it, each
+    guess still costs one Argon2id pass. The receipt is normalised first, so any accepted
+    spelling of it derives the same keys.
+    """
+    if len(pepper) < MIN_PEPPER_BYTES:
+        raise ValueError(f"pepper must be at least {MIN_PEPPER_BYTES} bytes")
+    canonical = normalise_receipt(receipt)
+    material = derive_key_material(canonical.encode("utf-8"), salt=salt, params=params, length=64)
+    lookup_id = hmac.new(pepper, material[:32], hashlib.sha256).hexdigest()
+    return ReceiptKeys(lookup_id=lookup_id, keypair=identity_from_seed(material[32:]))

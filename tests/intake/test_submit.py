@@ -1,0 +1,171 @@
+"""A source sends a tip through a channel's form; bad input is explained and nothing is lost."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from clarion.intake.actions import blob_store
+from clarion.intake.models import Tip, TipFile
+from tests.intake.helpers import answers_for, receipt_of, submit
+
+
+@pytest.fixture
+def client():
+    return Client(enforce_csrf_checks=True)
+
+
+def stored_blobs() -> list[str]:
+    return list(blob_store().names())
+
+
+def test_tip_with_every_question_kind_and_two_files_gets_a_receipt(client, channel):
+    data = answers_for(
+        channel,
+        **{"What happened?": "Brakes failed twice.", "Who knows?": ["Colleagues", "Managers"], "When?": "2026-03-14"},
+    )
+    data[next(q.field_name for q in channel.questions.all() if q.label == "Still happening?")] = "yes"
+
+    response = submit(client, channel, data, files=[("brakes.jpg", b"\xff\xd8jpeg"), ("log.txt", b"entry 1")])
+
+    assert response.status_code == 200
+    receipt = receipt_of(response)
+    assert len(receipt.split()) == 7
+    tip = Tip.objects.get()
+    assert tip.channel == channel
+    assert sorted(TipFile.objects.values_list("size", flat=True)) == [6, 7]
+    assert sorted(stored_blobs()) == sorted(TipFile.objects.values_list("blob", flat=True))
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_stored_blobs_are_age_ciphertext_not_the_file(client, channel):
+    submit(client, channel, files=[("memo.txt", b"THE-SECRET-MEMO-CONTENT" * 100)])
+
+    (name,) = stored_blobs()
+    with blob_store().open(name) as blob:
+        stored = blob.read()
+    assert stored.startswith(b"age-encryption.org/v1\n")
+    assert b"THE-SECRET-MEMO" not in stored
+
+
+def test_missing_required_answer_names_the_question_and_keeps_the_text(client, channel):
+    data = answers_for(channel, **{"Where?": "", "What happened?": "Kept words 12345"})
+
+    response = submit(client, channel, data, files=[("photo.jpg", b"jpeg")])
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Where?</a>: This field is required." in html
+    assert "Kept words 12345" in html
+    assert "attach them again" in html
+    assert not Tip.objects.exists()
+    assert stored_blobs() == []
+
+
+def test_file_too_large_is_refused_with_its_name_and_size_and_answers_are_kept(client, channel):
+    channel.max_file_bytes = 1000
+    channel.save()
+    data = answers_for(channel, **{"What happened?": "Text typed before the big file"})
+
+    response = submit(client, channel, data, files=[("small.txt", b"ok"), ("huge-scan.pdf", b"x" * 5000)])
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "“huge-scan.pdf” is 4.9\xa0KB; one file may be at most 1000\xa0bytes" in html
+    assert "Text typed before the big file" in html
+    assert not Tip.objects.exists()
+    assert stored_blobs() == []
+
+
+def test_too_many_files_says_how_many_and_the_limit(client, channel):
+    channel.max_files = 2
+    channel.save()
+
+    response = submit(client, channel, files=[(f"f{i}.txt", b"data") for i in range(3)])
+
+    assert response.status_code == 400
+    assert "You attached 3 files; at most 2 can be sent at once." in response.content.decode()
+    assert stored_blobs() == []
+
+
+def test_files_adding_up_over_the_submission_limit_are_refused(client, channel):
+    channel.max_submission_bytes = 1500
+    channel.save()
+
+    response = submit(client, channel, files=[("a.bin", b"a" * 1000), ("b.bin", b"b" * 1000)])
+
+    assert response.status_code == 400
+    assert "Your files add up to more than 1.5\xa0KB" in response.content.decode()
+    assert not Tip.objects.exists()
+    assert stored_blobs() == []
+
+
+def test_channel_without_files_refuses_attachments(client, channel):
+    channel.allow_files = False
+    channel.save()
+    data = answers_for(channel)
+    client.get(f"/tip/send/{channel.slug}/")
+    data["csrfmiddlewaretoken"] = client.cookies["clarion-csrf"].value
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data["attachments"] = SimpleUploadedFile("x.txt", b"x")
+    response = client.post(f"/tip/send/{channel.slug}/", data)
+
+    assert response.status_code == 400
+    assert "This channel does not accept files." in response.content.decode()
+    assert stored_blobs() == []
+
+
+def test_expired_form_keeps_the_text_and_says_what_to_do(client, channel):
+    client.get(f"/tip/send/{channel.slug}/")
+    data = answers_for(channel, **{"What happened?": "Words typed over an hour"})
+    client.cookies.clear()  # the browser session ended (e.g. Tor Browser's New Identity)
+
+    response = client.post(f"/tip/send/{channel.slug}/", {**data, "csrfmiddlewaretoken": "stale" * 8})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "This form expired before it was sent" in html
+    assert "Words typed over an hour" in html
+    assert not Tip.objects.exists()
+
+
+def test_empty_tip_is_refused_with_an_explanation(client, channel):
+    for question in channel.questions.all():
+        question.required = False
+        question.save()
+
+    response = submit(client, channel, {})
+
+    assert response.status_code == 400
+    assert "Your tip is empty." in response.content.decode()
+
+
+def test_closed_channel_is_not_found(client, channel):
+    channel.is_open = False
+    channel.save()
+
+    assert client.get(f"/tip/send/{channel.slug}/").status_code == 404
+
+
+def test_file_question_accepts_a_file_and_links_it_to_the_question(client, channel):
+    client.get(f"/tip/send/{channel.slug}/")
+    data = answers_for(channel)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    photo_field = next(q.field_name for q in channel.questions.all() if q.label == "A photo")
+    data[photo_field] = SimpleUploadedFile("bay3.jpg", b"jpegdata")
+    data["csrfmiddlewaretoken"] = client.cookies["clarion-csrf"].value
+
+    response = client.post(f"/tip/send/{channel.slug}/", data)
+
+    assert response.status_code == 200
+    assert TipFile.objects.get().question.label == "A photo"
+
+
+def test_tip_secrets_are_wrapped_to_the_receiver_and_the_source_only(client, channel, reviewer):
+    submit(client, channel)
+
+    tip = Tip.objects.get()
+    holders = sorted((wrap.holder, wrap.user_id) for wrap in tip.key_wraps.all())
+    assert holders == [("reviewer", reviewer.pk), ("source", None)]

@@ -1,0 +1,62 @@
+"""Configuration comes from the environment only; generated secrets are private to the server."""
+
+from __future__ import annotations
+
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from clarion import config
+
+
+def test_data_folder_and_generated_secret_are_private(tmp_path, monkeypatch):
+    monkeypatch.setenv("CLARION_DATA_DIR", str(tmp_path / "data"))
+
+    first = config.generated_secret("django_secret_key")
+    second = config.generated_secret("django_secret_key")
+
+    assert first == second and len(first) == 64
+    assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "data" / "keys" / "django_secret_key").stat().st_mode) == 0o600
+
+
+def test_malformed_values_are_refused_with_the_variable_named(monkeypatch):
+    monkeypatch.setenv("CLARION_MAX_FILES", "ten")
+    with pytest.raises(config.ConfigError, match="CLARION_MAX_FILES must be a whole number"):
+        config.env_int("CLARION_MAX_FILES")
+    monkeypatch.setenv("CLARION_HTTPS", "maybe")
+    with pytest.raises(config.ConfigError, match="CLARION_HTTPS must be true or false"):
+        config.env_bool("CLARION_HTTPS")
+
+
+def test_readme_lists_every_variable_with_its_default():
+    readme = (config.BASE_DIR / "README.md").read_text()
+
+    for variable in config.VARIABLES.values():
+        row = next((line for line in readme.splitlines() if line.startswith(f"| `{variable.name}` |")), None)
+        assert row is not None, f"{variable.name} is missing from the README"
+        if variable.default is not None and variable.name != "CLARION_DATA_DIR":
+            assert f"`{variable.default}`" in row, f"{variable.name}'s default differs in the README"
+
+
+def test_https_mode_uses_host_prefixed_secure_cookies_and_hsts(tmp_path):
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='clarion.settings'; django.setup();"
+        "from django.conf import settings as s;"
+        "print(s.SESSION_COOKIE_NAME, s.SOURCE_SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME, s.SESSION_COOKIE_SECURE,"
+        " s.SECURE_HSTS_SECONDS)"
+    )
+    env = {"CLARION_DATA_DIR": str(tmp_path), "CLARION_HTTPS": "true", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=config.BASE_DIR
+    )
+
+    assert out.stdout.split() == [
+        "__Host-clarion-staff",
+        "__Host-clarion-source",
+        "__Host-clarion-csrf",
+        "True",
+        "63072000",
+    ]
