@@ -60,3 +60,16 @@ def test_https_mode_uses_host_prefixed_secure_cookies_and_hsts(tmp_path):
         "True",
         "63072000",
     ]
+
+
+def test_production_configuration_passes_the_deployment_checks(tmp_path):
+    env = {"CLARION_DATA_DIR": str(tmp_path), "CLARION_HTTPS": "true", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-m", "clarion", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=config.BASE_DIR,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr

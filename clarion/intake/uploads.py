@@ -45,6 +45,9 @@ class EncryptedUpload(UploadedFile):
     def open(self, mode: str | None = None) -> EncryptedUpload:  # pragma: no cover - never read back
         raise ValueError("An encrypted upload has no plaintext to open.")
 
+    def close(self) -> None:
+        """Do nothing: the content is already committed to the blob store."""
+
 
 @dataclass
 class _Refused:
@@ -180,6 +183,22 @@ class EncryptingUploadHandler(FileUploadHandler):
             self._writer.abort()
             self._writer = None
         self.report.discard(self.store)
+
+
+def parse_upload(request, handler: EncryptingUploadHandler) -> None:  # noqa: ANN001 - HttpRequest
+    """Parse the request body through `handler`; on any failure leave nothing of it behind.
+
+    Django tells handlers of a truncated body, but not of a body that fails mid-way (the
+    client went away, a malformed part): remove what was encrypted so far at once rather
+    than leaving it to the orphan sweep.
+    """
+    request.upload_handlers = [handler]
+    try:
+        request.POST  # noqa: B018 - parsing happens on first access
+        request.FILES  # noqa: B018
+    except Exception:
+        handler.upload_interrupted()
+        raise
 
 
 class DiscardingUploadHandler(FileUploadHandler):

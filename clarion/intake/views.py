@@ -38,7 +38,7 @@ from clarion.intake.source_session import (
     load_source_session,
     start_source_session,
 )
-from clarion.intake.uploads import DiscardingUploadHandler, EncryptingUploadHandler, UploadLimits
+from clarion.intake.uploads import DiscardingUploadHandler, EncryptingUploadHandler, UploadLimits, parse_upload
 
 EXPIRED_FORM = (
     "This form expired before it was sent (it is tied to your browser session, which may have "
@@ -114,7 +114,7 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
     handler = EncryptingUploadHandler(
         request, store=store, recipients=[keys.conversation.recipient], limits=_limits(channel)
     )
-    request.upload_handlers = [handler]
+    parse_upload(request, handler)
     form = SubmissionForm(request.POST, request.FILES, channel=channel)
     problems = handler.report.errors(_limits(channel))
     if csrf_failed(request):
@@ -210,7 +210,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     handler = EncryptingUploadHandler(
         request, store=store, recipients=[access.tip.conversation_public_key], limits=_limits(channel)
     )
-    request.upload_handlers = [handler]
+    parse_upload(request, handler)
     form = FollowUpForm(request.POST, request.FILES, channel=channel)
     problems = handler.report.errors(_limits(channel))
     if csrf_failed(request):

@@ -169,3 +169,26 @@ def test_tip_secrets_are_wrapped_to_the_receiver_and_the_source_only(client, cha
     tip = Tip.objects.get()
     holders = sorted((wrap.holder, wrap.user_id) for wrap in tip.key_wraps.all())
     assert holders == [("reviewer", reviewer.pk), ("source", None)]
+
+
+def test_a_body_cut_off_in_the_middle_of_a_file_leaves_no_blob_and_no_tip(client, channel, settings):
+    # Given a browser that loaded the form, when its connection drops halfway through a file
+    client.get(f"/tip/send/{channel.slug}/")
+    token = client.cookies["clarion-csrf"].value
+    boundary = "cutoff"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n{token}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="attachments"; filename="whole.txt"\r\n'
+        "Content-Type: text/plain\r\n\r\ncomplete file\r\n"
+        f'--{boundary}\r\nContent-Disposition: form-data; name="attachments"; filename="half.bin"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode() + b"x" * 3_000_000
+
+    response = client.post(
+        f"/tip/send/{channel.slug}/", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+
+    # Then nothing of it is kept: no tip, no blob, no partial temporary
+    assert response.status_code == 400
+    assert not Tip.objects.exists()
+    assert [path for path in settings.CLARION_BLOB_DIR.rglob("*") if path.is_file()] == []

@@ -1,0 +1,39 @@
+"""`python -m clarion demo` loads realistic content once and prints working credentials."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from clarion.accounts.keys import unlock_identity
+from clarion.intake.models import Channel, GuidancePage, Question
+
+
+def test_demo_loads_three_channels_and_a_reviewer_whose_printed_password_unlocks_their_key(db):
+    out = io.StringIO()
+
+    call_command("demo", stdout=out)
+
+    password = re.search(r"Reviewer account: reviewer / (\S+)", out.getvalue()).group(1)
+    user = authenticate(username="reviewer", password=password)
+    assert user is not None
+    assert unlock_identity(user.key_custody, password).recipient == user.key_custody.public_key
+    channels = Channel.objects.open()
+    assert channels.count() == 3
+    assert all(channel.receivers.filter(pk=user.pk).exists() for channel in channels)
+    kinds = set(Question.objects.values_list("kind", flat=True))
+    assert kinds == set(Question.Kind.values)
+    assert GuidancePage.objects.filter(slug="authorities").exists()
+
+
+def test_demo_runs_only_once(db):
+    call_command("demo", stdout=io.StringIO())
+    again = io.StringIO()
+
+    call_command("demo", stdout=again)
+
+    assert "already loaded" in again.getvalue()
+    assert Channel.objects.count() == 3
