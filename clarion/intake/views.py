@@ -14,13 +14,13 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clarion import vault
+from clarion.csrf import NoReferrerCsrfViewMiddleware
 from clarion.intake import throttle
 from clarion.intake.actions import (
     SourceAccess,
@@ -61,7 +61,7 @@ def source_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
 def csrf_failed(request: HttpRequest) -> bool:
     """Check the CSRF token of a view that parsed its own body; True when it fails."""
-    return CsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, None, (), {}) is not None
+    return NoReferrerCsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, None, (), {}) is not None
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -15,6 +15,7 @@ from pyrage import x25519
 from clarion.vault.errors import DecryptionError
 
 __all__ = [
+    "DECRYPTION_FAILED",
     "ReaderProxy",
     "WriterProxy",
     "parse_identities",
@@ -22,6 +23,9 @@ __all__ = [
     "parse_recipients",
     "reraise_caller_error",
 ]
+
+#: The one message for every decryption failure: which check failed is nobody's business.
+DECRYPTION_FAILED = "The data could not be decrypted: wrong key, or damaged or altered data."
 
 
 def parse_identity(identity: str) -> x25519.Identity:

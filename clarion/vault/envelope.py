@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import BinaryIO
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
 
 import pyrage
 from pyrage import x25519
 
 from clarion.vault._age import (
+    DECRYPTION_FAILED,
     ReaderProxy,
     WriterProxy,
     parse_identities,
@@ -48,19 +49,21 @@ __all__ = [
     "wrap_secrets",
 ]
 
-_DECRYPTION_FAILED = "The data could not be decrypted: wrong key, or damaged or altered data."
-
 
 @dataclass(frozen=True, repr=False)
 class KeyPair:
     """Hold an age X25519 secret key and its public key."""
 
-    identity: AgeIdentityStr
+    identity: AgeIdentityStr = field(repr=False)
     recipient: AgeRecipientStr
 
     def __repr__(self) -> str:
         """Show the public key only: a repr ends up in logs, debuggers and error pages."""
         return f"KeyPair(recipient={self.recipient!r}, identity=<redacted>)"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """Print the redacted repr in IPython and Hypothesis, which list dataclass fields."""
+        printer.text(repr(self))
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,7 @@ def decrypt(ciphertext: bytes, identities: Sequence[AgeIdentityStr]) -> bytes:
     try:
         return pyrage.decrypt(bytes(ciphertext), keys)
     except Exception:
-        raise DecryptionError(_DECRYPTION_FAILED) from None
+        raise DecryptionError(DECRYPTION_FAILED) from None
 
 
 def wrap_secrets(secrets: Mapping[str, AgeIdentityStr], recipients: Sequence[AgeRecipientStr]) -> bytes:
@@ -201,5 +204,5 @@ def decrypt_stream(reader: BinaryIO, writer: BinaryIO, identities: Sequence[AgeI
         pyrage.decrypt_io(source, sink, keys)
     except Exception:
         reraise_caller_error(source, sink)
-        raise DecryptionError(_DECRYPTION_FAILED) from None
+        raise DecryptionError(DECRYPTION_FAILED) from None
     reraise_caller_error(source, sink)

@@ -15,6 +15,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 from clarion.vault.envelope import KeyPair
 from clarion.vault.errors import InvalidReceipt
@@ -158,6 +159,10 @@ class ReceiptKeys:
     def __repr__(self) -> str:
         """Show the lookup id and public key only."""
         return f"ReceiptKeys(lookup_id={self.lookup_id!r}, keypair={self.keypair!r})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """Print the redacted repr in IPython and Hypothesis, which list dataclass fields."""
+        printer.text(repr(self))
 
 
 def derive_receipt_keys(receipt: Receipt, *, salt: bytes, pepper: bytes, params: KdfParams) -> ReceiptKeys:

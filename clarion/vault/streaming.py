@@ -9,7 +9,10 @@ otherwise.
 
 Measured with pyrage 1.4: `encrypt_io` and `decrypt_io` call only `reader.read(8192)`
 (never `readinto`), accept only `bytes` or `bytearray` back (not `memoryview`), and
-write 64 KiB + 16 byte blocks when encrypting and 8 KiB blocks when decrypting.
+write 64 KiB + 16 byte blocks when encrypting and 8 KiB blocks when decrypting. It
+also holds the GIL while it encrypts or decrypts, so the two threads take turns rather
+than run in parallel: the thread is there to invert control, not for speed, and the
+hot paths below are kept to a minimum of Python work per call.
 """
 
 from __future__ import annotations
@@ -18,12 +21,13 @@ import threading
 import weakref
 from collections import deque
 from collections.abc import Iterator, Sequence
-from typing import BinaryIO
+from typing import BinaryIO, NoReturn
 
 import pyrage
 from pyrage import x25519
 
 from clarion.vault._age import (
+    DECRYPTION_FAILED,
     ReaderProxy,
     WriterProxy,
     parse_identities,
@@ -37,8 +41,10 @@ __all__ = ["StreamEncryptor", "iter_decrypted"]
 
 #: Chunks held between the two threads. Small, so memory stays at a few chunks.
 CHANNEL_CAPACITY = 4
-
-_DECRYPTION_FAILED = "The data could not be decrypted: wrong key, or damaged or altered data."
+#: Smaller writes to a `StreamEncryptor` are gathered into chunks of this size first.
+#: Django hands uploads over in 64 KiB pieces; passing each one between threads on its
+#: own measured 15-25 % slower than gathering them. Larger writes pass whole, uncopied.
+HANDOVER_BYTES = 1 << 20
 
 
 class _Cancelled(Exception):
@@ -131,8 +137,11 @@ class _ChannelReader:
         return chunk[pos:end]
 
 
-class _ChannelWriter:
-    """Collect pyrage's 8 KiB plaintext writes into chunks of `chunk_size` for a consumer.
+class _ChunkCollector:
+    """Gather small writes into chunks of exactly `chunk_size` and put them on a channel.
+
+    Used for pyrage's 8 KiB plaintext writes when decrypting, and for small upload
+    pieces when encrypting.
 
     Hot path: one preallocated buffer is filled in place and copied out once per chunk.
     Growing a bytearray or joining a list per chunk measured 40-70 % slower end to end.
@@ -171,6 +180,11 @@ class _ChannelWriter:
     def flush(self) -> None:
         """Do nothing: partial chunks are handed over by `finish`."""
 
+    @property
+    def empty(self) -> bool:
+        """Return whether nothing is waiting to be handed over."""
+        return self._fill == 0
+
     def finish(self) -> None:
         """Hand over the last, partial chunk."""
         if self._fill and not self._channel.put(bytes(self._view[: self._fill])):
@@ -204,7 +218,7 @@ def _encrypt_worker(
 
 
 class StreamEncryptor:
-    """Push-style streaming encryption: encrypt chunks as they arrive into `writer`.
+    """Encrypt chunks as they arrive (push-style) into `writer`, in constant memory.
 
     Memory stays at a few chunks whatever the total size. `writer` is written from a
     worker thread: leave it alone until `close()` or `abort()` returns. An exception
@@ -215,6 +229,7 @@ class StreamEncryptor:
         """Start encrypting to `recipients` into `writer`."""
         keys = parse_recipients(recipients)  # fail before a thread exists
         self._channel = _Channel(CHANNEL_CAPACITY)
+        self._collector = _ChunkCollector(self._channel, HANDOVER_BYTES)
         self._sink = WriterProxy(writer)
         self._outcome = _Outcome()
         self._plaintext_size = 0
@@ -234,14 +249,19 @@ class StreamEncryptor:
         """Encrypt `chunk` (any size), waiting while the worker is a few chunks behind."""
         if self._state != "open":
             raise VaultError(f"This encryptor is {self._state}.")
-        if not chunk:
-            return  # an empty read would look like the end of the stream to pyrage
-        if type(chunk) is not bytes:
-            # Snapshot mutable buffers: the caller may reuse one as soon as we return.
-            chunk = bytes(chunk)
-        if not self._channel.put(chunk):
-            self._fail()
-        self._plaintext_size += len(chunk)
+        size = len(chunk)
+        if size >= HANDOVER_BYTES and self._collector.empty:
+            if type(chunk) is not bytes:
+                # Snapshot mutable buffers: the caller may reuse one once we return.
+                chunk = bytes(chunk)
+            if not self._channel.put(chunk):  # whole, without a copy
+                self._fail()
+        elif size:  # an empty chunk would look like the end of the stream to pyrage
+            try:
+                self._collector.write(chunk)  # copies, so this snapshots too
+            except _Cancelled:
+                self._fail()
+        self._plaintext_size += size
 
     def close(self) -> int:
         """Finish the age stream (last chunk and its tag); return the plaintext size."""
@@ -249,6 +269,10 @@ class StreamEncryptor:
             return self._plaintext_size
         if self._state != "open":
             raise VaultError(f"This encryptor is {self._state}.")
+        try:
+            self._collector.finish()
+        except _Cancelled:
+            self._fail()
         self._channel.close_input()
         self._thread.join()
         self._finalizer.detach()
@@ -266,7 +290,7 @@ class StreamEncryptor:
         self._thread.join()
         self._finalizer.detach()
 
-    def _fail(self) -> None:
+    def _fail(self) -> NoReturn:
         """Stop the worker and raise why the stream cannot be completed."""
         self._state = "failed"
         self._channel.cancel()
@@ -278,7 +302,7 @@ class StreamEncryptor:
 
 def _decrypt_worker(
     source: ReaderProxy,
-    sink: _ChannelWriter,
+    sink: _ChunkCollector,
     keys: list[x25519.Identity],
     channel: _Channel,
     outcome: _Outcome,
@@ -319,7 +343,7 @@ def _decrypted_chunks(source: ReaderProxy, keys: list[x25519.Identity], chunk_si
     outcome = _Outcome()
     thread = threading.Thread(
         target=_decrypt_worker,
-        args=(source, _ChannelWriter(channel, chunk_size), keys, channel, outcome),
+        args=(source, _ChunkCollector(channel, chunk_size), keys, channel, outcome),
         name="clarion-vault-decrypt",
         daemon=True,
     )
@@ -343,4 +367,4 @@ def _raise_for(outcome: _Outcome, source: ReaderProxy) -> None:
     if outcome.error is None:
         return
     reraise_caller_error(source)
-    raise DecryptionError(_DECRYPTION_FAILED) from None
+    raise DecryptionError(DECRYPTION_FAILED) from None

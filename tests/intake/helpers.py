@@ -8,6 +8,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 
+def source_browser() -> Client:
+    """Return a client that posts forms as browsers do under `Referrer-Policy: no-referrer`."""
+    return Client(enforce_csrf_checks=True, headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"})
+
+
 def answers_for(channel, **overrides: Any) -> dict[str, Any]:  # noqa: ANN001
     """Return valid form data for the conftest channel, by question label."""
     by_label = {q.label: q.field_name for q in channel.questions.all()}

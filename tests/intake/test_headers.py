@@ -7,7 +7,7 @@ import re
 import pytest
 from django.test import Client, override_settings
 
-from tests.intake.helpers import submit
+from tests.intake.helpers import source_browser, submit
 
 
 def source_pages(channel) -> list[str]:  # noqa: ANN001
@@ -41,7 +41,7 @@ def test_source_page_references_no_other_origin(channel, index):
 
 
 def test_receipt_page_is_never_cached(channel):
-    response = submit(Client(enforce_csrf_checks=True), channel)
+    response = submit(source_browser(), channel)
 
     assert "no-store" in response["Cache-Control"]
     assert response["Content-Security-Policy"]

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from clarion import vault
 from clarion.intake.models import Message, Tip, TipFile
-from tests.intake.helpers import receipt_of, submit
+from tests.intake.helpers import receipt_of, source_browser, submit
 
 SOURCE_COOKIE = "clarion-source"
 
@@ -27,7 +27,7 @@ def _fresh_cache():
 
 @pytest.fixture
 def client():
-    return Client(enforce_csrf_checks=True)
+    return source_browser()
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_wrong_receipt_gets_the_same_answer_as_an_unknown_receipt(client, receip
     unknown = " ".join(vault.generate_receipt().split())
 
     first = log_in(client, wrong)
-    second = log_in(Client(enforce_csrf_checks=True), unknown)
+    second = log_in(source_browser(), unknown)
 
     def visible(response) -> str:
         html = response.content.decode()
@@ -105,7 +105,7 @@ def test_repeated_failures_slow_down_even_a_right_receipt_without_storing_the_ad
         assert log_in(client, vault.generate_receipt(), address="203.0.113.77").status_code == 400
 
     blocked = log_in(client, receipt, address="203.0.113.77")
-    other_client = log_in(Client(enforce_csrf_checks=True), receipt, address="198.51.100.5")
+    other_client = log_in(source_browser(), receipt, address="198.51.100.5")
 
     assert blocked.status_code == 429
     assert "Wait 5 seconds" in blocked.content.decode()

@@ -7,7 +7,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.intake.helpers import receipt_of, submit
+from tests.intake.helpers import receipt_of, source_browser, submit
 
 COOKIE = "clarion-source"
 cookie_text = st.text(
@@ -17,7 +17,7 @@ cookie_text = st.text(
 
 @pytest.fixture
 def logged_in(db, channel):
-    client = Client(enforce_csrf_checks=True)
+    client = source_browser()
     receipt = receipt_of(submit(client, channel))
     client.get("/tip/login/")
     client.post("/tip/login/", {"receipt": receipt, "csrfmiddlewaretoken": client.cookies["clarion-csrf"].value})

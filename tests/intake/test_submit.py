@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from clarion.intake.actions import blob_store
 from clarion.intake.models import Tip, TipFile
-from tests.intake.helpers import answers_for, receipt_of, submit
+from tests.intake.helpers import answers_for, receipt_of, source_browser, submit
 
 
 @pytest.fixture
 def client():
-    return Client(enforce_csrf_checks=True)
+    return source_browser()
 
 
 def stored_blobs() -> list[str]:

@@ -1,0 +1,48 @@
+"""Forms work under `Referrer-Policy: no-referrer` (Origin: null) and still refuse cross-site posts."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from clarion.intake.models import Tip
+from tests.intake.helpers import answers_for
+
+
+def post_tip(channel, **headers):  # noqa: ANN001, ANN201
+    client = Client(enforce_csrf_checks=True, headers=headers)
+    client.get(f"/tip/send/{channel.slug}/")
+    data = {**answers_for(channel), "csrfmiddlewaretoken": client.cookies["clarion-csrf"].value}
+    return client.post(f"/tip/send/{channel.slug}/", data)
+
+
+def test_browser_post_with_null_origin_from_the_same_site_is_accepted(channel):
+    response = post_tip(channel, Origin="null", **{"Sec-Fetch-Site": "same-origin"})
+
+    assert response.status_code == 200
+    assert Tip.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "null", "Sec-Fetch-Site": "cross-site"},
+        {"Origin": "null", "Sec-Fetch-Site": "same-site"},
+        {"Origin": "https://attacker.example"},
+    ],
+)
+def test_post_from_another_site_is_refused_even_with_a_valid_token(channel, headers):
+    response = post_tip(channel, **headers)
+
+    assert response.status_code == 400
+    assert "This form expired" in response.content.decode()
+    assert not Tip.objects.exists()
+
+
+def test_null_origin_without_the_token_is_refused(channel):
+    client = Client(enforce_csrf_checks=True, headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"})
+    client.get("/tip/login/")
+
+    response = client.post("/tip/logout/")
+
+    assert response.status_code == 403
