@@ -125,7 +125,10 @@ class ReceiptForm(forms.Form):
         label="Your receipt",
         help_text="The seven words you were given when you sent your tip.",
         max_length=400,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}),
+        # Two lines, so that on a phone all seven words stay in view while the source checks them.
+        widget=forms.Textarea(
+            attrs={"rows": 2, "autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
+        ),
     )
     pending_message = forms.CharField(required=False, widget=forms.HiddenInput, max_length=MESSAGE_MAX_CHARS)
 
