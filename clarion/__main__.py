@@ -10,6 +10,8 @@ import sys
 
 
 def main() -> None:
+    # Files Clarion creates (database, blobs, keys) are readable by its own user alone.
+    os.umask(0o077)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clarion.settings")
     from django.core.management import execute_from_command_line
 

@@ -6,7 +6,8 @@ Imported by pytest-django and by the real server when tests start it in a subpro
 import os
 import tempfile
 
-os.environ.setdefault("CLARION_DATA_DIR", tempfile.mkdtemp(prefix="clarion-test-data-"))
+if not os.environ.get("CLARION_DATA_DIR"):
+    os.environ["CLARION_DATA_DIR"] = tempfile.mkdtemp(prefix="clarion-test-data-")
 
 from clarion.settings import *  # noqa: E402, F403
 

@@ -73,3 +73,34 @@ def test_production_configuration_passes_the_deployment_checks(tmp_path):
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_static_files_are_collected_fingerprinted_and_served(tmp_path):
+    # Given the production settings (whitenoise's manifest storage), after `collectstatic`
+    code = (
+        "import django, os, re; os.environ['DJANGO_SETTINGS_MODULE']='clarion.settings'; django.setup();"
+        "from django.core.management import call_command;"
+        "call_command('collectstatic', interactive=False, verbosity=0); call_command('migrate', verbosity=0);"
+        "from django.test import Client; page = Client(SERVER_NAME='localhost').get('/tip/');"
+        "css = re.search(r'href=\"(/static/clarion/clarion\\.[0-9a-f]{12}\\.css)\"', page.content.decode()).group(1);"
+        "sheet = Client(SERVER_NAME='localhost').get(css);"
+        "print(page.status_code, sheet.status_code, sheet.headers['Cache-Control'])"
+    )
+    env = {"CLARION_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=config.BASE_DIR)
+
+    # Then a source page links the fingerprinted stylesheet, served with a long lifetime
+    assert result.returncode == 0, result.stderr[-3000:]
+    page_status, sheet_status, cache_control = result.stdout.split(" ", 2)
+    assert (page_status, sheet_status) == ("200", "200")
+    assert "max-age=315360000" in cache_control and "immutable" in cache_control
+
+
+def test_database_and_keys_created_by_clarion_are_private_files(tmp_path):
+    env = {"CLARION_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+
+    subprocess.run([sys.executable, "-m", "clarion", "migrate", "-v0"], env=env, check=True, cwd=config.BASE_DIR)
+
+    for path in [tmp_path / "clarion.sqlite3", *(tmp_path / "keys").iterdir()]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path

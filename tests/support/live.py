@@ -4,24 +4,34 @@ Used by the tests that must look at what the running system leaves on disk and i
 (canary, no-address, crash) and by the browser tests and benchmarks. Each server gets its own
 data folder and, under PostgreSQL, its own database, so it never shares state with the
 pytest-django test database.
+
+Preparing a server (migrations, demo content) costs several seconds, so the first `prepare()`
+of a test process with a given environment does it once into a template that later servers copy:
+its data folder, and under PostgreSQL its database (`CREATE DATABASE ... TEMPLATE`).
 """
 
 from __future__ import annotations
 
+import atexit
+import functools
 import http.client
 import http.cookiejar
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -82,9 +92,30 @@ class LiveServer:
         return result.stdout
 
     def prepare(self) -> str:
-        """Migrate and load the demo content; return the demo command's output."""
-        self.manage("migrate", "--noinput")
-        return self.manage("demo")
+        """Migrate and load the demo content; return the demo command's output.
+
+        The work is done once per test process and environment, into a template this server copies
+        (so servers of one process share the demo reviewer's password and the generated keys).
+        """
+        template = _prepared_template(self.env)
+        shutil.copytree(template.server.data_dir, self.data_dir, dirs_exist_ok=True)
+        if self.pg_database:
+            import psycopg
+
+            self._pg_admin(f'DROP DATABASE "{self.pg_database}"')
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    self._pg_admin(f'CREATE DATABASE "{self.pg_database}" TEMPLATE "{template.server.pg_database}"')
+                    break
+                except psycopg.errors.ObjectInUse:
+                    # The template's last client (a finished `manage` process) may still be disconnecting.
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+        with open(self.log_path, "a") as log:
+            log.write(template.demo_output)
+        return template.demo_output
 
     def start(self, timeout: float = 60) -> None:
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()/kill()
@@ -150,12 +181,67 @@ class LiveServer:
             return dump.stdout
         return b"".join(path.read_bytes() for path in sorted(self.data_dir.glob("clarion.sqlite3*")))
 
+    def query(self, sql: str) -> list[tuple]:
+        """Run one read-only SQL statement against this server's database; return its rows.
+
+        SQLite is opened read-only, so this connection never checkpoints or removes the WAL
+        that a test may want to inspect.
+        """
+        if self.pg_database:
+            import psycopg
+
+            with psycopg.connect(self.env["DATABASE_URL"], autocommit=True) as conn:
+                return conn.execute(sql).fetchall()
+        uri = f"file:{self.data_dir / 'clarion.sqlite3'}?mode=ro"
+        with closing(sqlite3.connect(uri, uri=True, timeout=30)) as conn:
+            return conn.execute(sql).fetchall()
+
     def data_files(self) -> Iterator[Path]:
         for folder in (self.data_dir, self.tmp_dir):
             yield from (path for path in folder.rglob("*") if path.is_file())
 
     def logs(self) -> bytes:
         return self.log_path.read_bytes()
+
+
+# What differs between servers of one process; everything else in the environment must match
+# for a server to start from the same template.
+_PER_SERVER = {"CLARION_DATA_DIR", "CLARION_BIND", "TMPDIR", "DATABASE_URL"}
+
+
+class _Template:
+    """A migrated server folder (and database) with the demo content, for `LiveServer.prepare` to copy."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        root = Path(tempfile.mkdtemp(prefix="clarion-live-template-"))
+        self.server = LiveServer(root, settings=env["DJANGO_SETTINGS_MODULE"], env=env)
+        try:
+            self.server.manage("migrate", "--noinput")
+            self.demo_output = self.server.manage("demo")
+        except BaseException:
+            self.remove()
+            raise
+
+    def remove(self) -> None:
+        self.server.close()
+        shutil.rmtree(self.server.root, ignore_errors=True)
+
+
+_TEMPLATES: dict[tuple, _Template] = {}
+
+
+def _prepared_template(server_env: dict[str, str]) -> _Template:
+    env = {name: value for name, value in server_env.items() if name not in _PER_SERVER}
+    key = (tuple(sorted(env.items())), os.environ.get("DATABASE_URL"))
+    if key not in _TEMPLATES:
+        _TEMPLATES[key] = _Template(env)
+    return _TEMPLATES[key]
+
+
+@atexit.register
+def _remove_templates() -> None:
+    while _TEMPLATES:
+        _TEMPLATES.popitem()[1].remove()
 
 
 def multipart_body(fields: Iterable[tuple[str, str]], files: Iterable[tuple[str, str, bytes]]) -> tuple[bytes, str]:
@@ -175,19 +261,64 @@ def multipart_body(fields: Iterable[tuple[str, str]], files: Iterable[tuple[str,
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
+class _BoundHTTPHandler(urllib.request.HTTPHandler):
+    """Open every connection from a chosen local address, and note the address actually used."""
+
+    def __init__(self, source_address: str, used: set[str]) -> None:
+        super().__init__()
+        self.source_address = source_address
+        self.used = used
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        used = self.used
+
+        class Connection(http.client.HTTPConnection):
+            def connect(self) -> None:
+                super().connect()
+                used.add(self.sock.getsockname()[0])
+
+        return self.do_open(functools.partial(Connection, source_address=(self.source_address, 0)), req)
+
+
 class SourceClient:
-    """A source's browser without JavaScript: cookies, forms, and nothing else."""
+    """A source's browser without JavaScript: cookies, forms, and nothing else.
+
+    `source_address` makes every connection leave from that local address (any 127.x.y.z on
+    Linux), so a test can look for a distinctive client address in what the server keeps;
+    `local_addresses` then records the addresses really used. `headers` are sent with every
+    request and win over the client's own (User-Agent, Referer).
+    """
 
     def __init__(
-        self, server: LiveServer, *, user_agent: str = "Mozilla/5.0 (Windows NT 10.0; rv:128.0) Firefox/128.0"
+        self,
+        server: LiveServer,
+        *,
+        user_agent: str = "Mozilla/5.0 (Windows NT 10.0; rv:128.0) Firefox/128.0",
+        source_address: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         self.server = server
         self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.source_address = source_address
+        self.local_addresses: set[str] = set()
+        handlers: list[urllib.request.BaseHandler] = [urllib.request.HTTPCookieProcessor(self.jar)]
+        if source_address:
+            handlers.append(_BoundHTTPHandler(source_address, self.local_addresses))
+        self.opener = urllib.request.build_opener(*handlers)
         self.user_agent = user_agent
+        self.headers = dict(headers or {})
+
+    def request_headers(self, **extra: str) -> dict[str, str]:
+        """Return the headers of one request: the user agent, `extra`, then the client's own."""
+        return {"User-Agent": self.user_agent, **extra, **self.headers}
+
+    def connection(self, timeout: float = 60) -> http.client.HTTPConnection:
+        """Return a raw connection to the server, from the client's source address if it has one."""
+        source = (self.source_address, 0) if self.source_address else None
+        return http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=timeout, source_address=source)
 
     def get(self, path: str) -> tuple[int, str]:
-        request = urllib.request.Request(self.server.base_url + path, headers={"User-Agent": self.user_agent})
+        request = urllib.request.Request(self.server.base_url + path, headers=self.request_headers())
         try:
             with self.opener.open(request, timeout=60) as response:
                 return response.status, response.read().decode()
@@ -203,10 +334,15 @@ class SourceClient:
         return "; ".join(f"{c.name}={c.value}" for c in self.jar)
 
     def post(
-        self, path: str, fields: dict[str, str | list[str]], files: Iterable[tuple[str, str, bytes]] = ()
+        self,
+        path: str,
+        fields: dict[str, str | list[str]],
+        files: Iterable[tuple[str, str, bytes]] = (),
+        *,
+        form_page: str | None = None,
     ) -> tuple[int, str]:
-        """Load the form at `path`, then post it with the given fields and files."""
-        _, html = self.get(path)
+        """Load the form at `path` (or at `form_page`, which holds it), then post it with the given fields and files."""
+        _, html = self.get(form_page or path)
         pairs = [("csrfmiddlewaretoken", self.csrf_token(html))]
         for name, value in fields.items():
             pairs.extend((name, v) for v in (value if isinstance(value, list) else [value]))
@@ -214,11 +350,9 @@ class SourceClient:
         request = urllib.request.Request(
             self.server.base_url + path,
             data=body,
-            headers={
-                "Content-Type": content_type,
-                "User-Agent": self.user_agent,
-                "Referer": self.server.base_url + path,
-            },
+            headers=self.request_headers(
+                **{"Content-Type": content_type, "Referer": self.server.base_url + (form_page or path)}
+            ),
         )
         try:
             with self.opener.open(request, timeout=300) as response:
@@ -268,12 +402,7 @@ def slow_upload(
         "Content-Type: application/octet-stream\r\n\r\n"
     ).encode()
     tail = f"\r\n--{boundary}--\r\n".encode()
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
-    conn.putrequest("POST", path)
-    conn.putheader("Content-Type", content_type)
-    conn.putheader("Content-Length", str(len(head) + len(file_head) + total_bytes + len(tail)))
-    conn.putheader("Cookie", client.cookie_header())
-    conn.endheaders()
+    conn = open_post(client, path, content_type, len(head) + len(file_head) + total_bytes + len(tail))
     conn.send(head + file_head)
     sent = 0
     half = total_bytes // 2
@@ -283,4 +412,16 @@ def slow_upload(
         sent += piece
         if pause:
             time.sleep(pause)
+    return conn
+
+
+def open_post(client: SourceClient, path: str, content_type: str, content_length: int) -> http.client.HTTPConnection:
+    """Send the head of a POST with the client's cookies and headers; return the connection for the body."""
+    conn = client.connection()
+    conn.putrequest("POST", path)
+    for name, value in client.request_headers(**{"Content-Type": content_type}).items():
+        conn.putheader(name, value)
+    conn.putheader("Content-Length", str(content_length))
+    conn.putheader("Cookie", client.cookie_header())
+    conn.endheaders()
     return conn
