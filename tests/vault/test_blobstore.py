@@ -139,6 +139,30 @@ def test_an_encrypting_writer_stores_only_ciphertext(store: BlobStore, keypair: 
         assert b"".join(iter_decrypted(blob, [keypair.identity])) == plaintext
 
 
+@pytest.mark.parametrize("outcome", ["commit", "abort"])
+def test_a_large_blob_is_synced_as_it_is_written_and_the_syncing_stops_with_the_writer(
+    store: BlobStore, keypair: KeyPair, outcome: str
+) -> None:
+    import threading
+
+    from clarion.vault.blobstore import SYNC_FROM_BYTES
+
+    plaintext = os.urandom(SYNC_FROM_BYTES + (1 << 20))
+    writer = store.open_encrypting_writer([keypair.recipient])
+    for start in range(0, len(plaintext), 1 << 20):
+        writer.write(plaintext[start : start + (1 << 20)])
+    assert any(thread.name == "clarion-vault-sync" for thread in threading.enumerate())
+
+    if outcome == "commit":
+        name, _ = writer.commit()
+        with store.open(name) as blob:
+            assert decrypt(blob.read(), [keypair.identity]) == plaintext
+    else:
+        writer.abort()
+        assert files_in(store) == []
+    assert not any(thread.name == "clarion-vault-sync" for thread in threading.enumerate())
+
+
 def test_an_aborted_encrypting_writer_leaves_nothing(store: BlobStore, keypair: KeyPair) -> None:
     with pytest.raises(RuntimeError), store.open_encrypting_writer([keypair.recipient]) as writer:
         writer.write(CANARY * 10_000)
