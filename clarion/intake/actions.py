@@ -85,32 +85,35 @@ def do_submit_tip(
     blob is durable, so a receipt is never shown for a tip that could still be lost.
     """
     now = timezone.now()
-    content = {"answers": answers, "message": message}
+    answers_ciphertext = _encrypt_json({"answers": answers, "message": message}, keys.conversation.recipient)
     while True:
         receipt = vault.generate_receipt()
         receipt_keys = derive_receipt(receipt)
+        # Everything is encrypted and wrapped before the transaction, so the database's write
+        # lock (SQLite has one for the whole file) is held only for the inserts.
+        tip = Tip(
+            channel=channel,
+            received_at=now,
+            last_activity_at=now,
+            lookup_id=receipt_keys.lookup_id,
+            conversation_public_key=keys.conversation.recipient,
+            case_public_key=keys.case.recipient,
+            source_public_key=receipt_keys.keypair.recipient,
+            answers=answers_ciphertext,
+        )
+        source_wrap = KeyWrap(
+            tip=tip,
+            holder=KeyWrap.Holder.SOURCE,
+            recipient=receipt_keys.keypair.recipient,
+            wrapped=vault.wrap_secrets({"conversation": keys.conversation.identity}, [receipt_keys.keypair.recipient]),
+        )
+        wraps = [source_wrap, *_reader_wraps(tip, keys)]
+        files = _file_rows(tip, uploads)
         try:
             with transaction.atomic():
-                tip = Tip.objects.create(
-                    channel=channel,
-                    received_at=now,
-                    last_activity_at=now,
-                    lookup_id=receipt_keys.lookup_id,
-                    conversation_public_key=keys.conversation.recipient,
-                    case_public_key=keys.case.recipient,
-                    source_public_key=receipt_keys.keypair.recipient,
-                    answers=_encrypt_json(content, keys.conversation.recipient),
-                )
-                source_wrap = KeyWrap(
-                    tip=tip,
-                    holder=KeyWrap.Holder.SOURCE,
-                    recipient=receipt_keys.keypair.recipient,
-                    wrapped=vault.wrap_secrets(
-                        {"conversation": keys.conversation.identity}, [receipt_keys.keypair.recipient]
-                    ),
-                )
-                KeyWrap.objects.bulk_create([source_wrap, *_reader_wraps(tip, keys)])
-                TipFile.objects.bulk_create(_file_rows(tip, uploads))
+                tip.save(force_insert=True)
+                KeyWrap.objects.bulk_create(wraps)
+                TipFile.objects.bulk_create(files)
         except IntegrityError:
             # Two receipts meeting in 90 bits is vanishingly rare; draw another rather than fail.
             if Tip.objects.filter(lookup_id=receipt_keys.lookup_id).exists():

@@ -8,13 +8,17 @@ again with everything typed kept, rather than a bare 403 that loses the source's
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -44,6 +48,7 @@ EXPIRED_FORM = (
     "This form expired before it was sent (it is tied to your browser session, which may have "
     "ended). Nothing was sent. Your text is kept below: check it and send again."
 )
+BLANK_FORM_SECONDS = 600
 FILES_NOT_KEPT = "For your safety, browsers never keep chosen files: attach them again before sending."
 
 
@@ -78,6 +83,22 @@ def _limits(channel: Channel) -> UploadLimits:
     )
 
 
+def _blank_fields(channel: Channel) -> str:
+    """Return the rendered fields of the channel's empty form, cached until a question changes.
+
+    Rendering a dozen radio buttons through Django's widget templates is most of a form
+    page's cost, and every source loads the form once per tip (bench/tips.py).
+    """
+    questions = list(channel.questions.values_list("pk", "kind", "label", "help_text", "required", "choices"))
+    limits = (channel.allow_files, channel.max_files, channel.max_file_bytes, channel.max_submission_bytes)
+    key = "blank-form:" + hashlib.sha256(repr((channel.pk, limits, questions)).encode()).hexdigest()
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string("intake/fields.html", {"form": SubmissionForm(channel=channel)})
+        cache.set(key, html, BLANK_FORM_SECONDS)
+    return mark_safe(html)  # noqa: S308 - rendered by our autoescaping template above
+
+
 @source_page
 def landing(request: HttpRequest) -> HttpResponse:
     response = render(
@@ -106,7 +127,7 @@ def guidance(request: HttpRequest, slug: str) -> HttpResponse:
 def submit(request: HttpRequest, slug: str) -> HttpResponse:
     channel = get_object_or_404(Channel.objects.open(), slug=slug)
     if request.method == "GET":
-        return render(request, "intake/submit.html", {"channel": channel, "form": SubmissionForm(channel=channel)})
+        return render(request, "intake/submit.html", {"channel": channel, "fields_html": _blank_fields(channel)})
 
     # The tip's keys exist before its first byte arrives, so files are encrypted as they stream in.
     keys = vault.new_tip_keys()

@@ -191,3 +191,15 @@ def test_a_body_cut_off_in_the_middle_of_a_file_leaves_no_blob_and_no_tip(client
     assert response.status_code == 400
     assert not Tip.objects.exists()
     assert [path for path in settings.CLARION_BLOB_DIR.rglob("*") if path.is_file()] == []
+
+
+def test_the_form_shows_a_question_changed_by_an_admin_at_once(client, channel):
+    assert "Where?" in client.get(f"/tip/send/{channel.slug}/").content.decode()
+    question = channel.questions.get(label="Where?")
+    question.label = "Which site or building?"
+    question.save()
+
+    html = client.get(f"/tip/send/{channel.slug}/").content.decode()
+
+    assert "Which site or building?" in html
+    assert "Where?" not in html

@@ -27,7 +27,7 @@ AGE_KEYGEN_RECIPIENT = "age1xfqznynw3q0qh5xf52npvwl9c0xgcezu83ys3crwjfhlgecz3dns
 
 
 def test_default_parameters_are_owasps_first_argon2id_recommendation() -> None:
-    assert DEFAULT_KDF == KdfParams(time_cost=2, memory_cost_kib=19456, parallelism=1)
+    assert DEFAULT_KDF == KdfParams(time_cost=3, memory_cost_kib=12288, parallelism=1)
 
 
 def test_key_material_is_one_argon2id_pass_with_the_given_parameters(
