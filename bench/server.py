@@ -25,8 +25,8 @@ import psutil
 
 from tests.support.live import LiveServer, SourceClient
 
-#: `clarion.settings` plus a stopgap for the stylesheet; see bench/settings.py.
-SETTINGS = "bench.settings"
+#: The production settings: real Argon2id cost, whitenoise's manifest storage.
+SETTINGS = "clarion.settings"
 MIB = 1024 * 1024
 SAFETY_FORM = "/tip/send/safety/"
 LOGIN_FORM = "/tip/login/"

@@ -84,7 +84,7 @@ CHANNELS = [
     },
 ]
 
-AUTHORITIES = """You do not have to report to us first. Under EU Directive 2019/1937 on the protection of persons who report breaches of Union law (Article 10), you may report directly to a competent authority, and you are protected from retaliation when you do.
+AUTHORITIES = """As Article 9(1)(g) of EU Directive 2019/1937 asks of every internal reporting channel, here is how to report outside it. You do not have to report to us first. Under EU Directive 2019/1937 on the protection of persons who report breaches of Union law (Article 10), you may report directly to a competent authority, and you are protected from retaliation when you do.
 
 Depending on the subject, competent authorities include the labour inspectorate (safety at work), the data protection authority (misuse of personal data), the national audit office or anti-fraud office (misuse of public money), and the European Anti-Fraud Office OLAF for EU funds: https://anti-fraud.ec.europa.eu
 
