@@ -59,3 +59,17 @@ def channel(db, reviewer):
 def _own_blob_store(settings, tmp_path):
     """Give every test its own blob store, so blob counts belong to that test alone."""
     settings.CLARION_BLOB_DIR = tmp_path / "blobs"
+
+
+@pytest.fixture
+def clarion_server(tmp_path):
+    """Start the real server with the demo content, in its own data folder and database."""
+    from tests.support.live import LiveServer
+
+    server = LiveServer(tmp_path / "live")
+    try:
+        server.prepare()
+        server.start()
+        yield server
+    finally:
+        server.close()

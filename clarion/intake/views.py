@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
@@ -42,7 +43,14 @@ from clarion.intake.source_session import (
     load_source_session,
     start_source_session,
 )
-from clarion.intake.uploads import DiscardingUploadHandler, EncryptingUploadHandler, UploadLimits, parse_upload
+from clarion.intake.uploads import (
+    DiscardingUploadHandler,
+    EncryptingUploadHandler,
+    UploadLimits,
+    UploadReport,
+    parse_upload,
+)
+from clarion.vault import AgeRecipientStr
 
 EXPIRED_FORM = (
     "This form expired before it was sent (it is tied to your browser session, which may have "
@@ -81,6 +89,27 @@ def _limits(channel: Channel) -> UploadLimits:
         max_submission_bytes=channel.max_submission_bytes,
         files_allowed=channel.allow_files,
     )
+
+
+def _receive(
+    request: HttpRequest, form_class: type[forms.Form], *, channel: Channel, recipient: AgeRecipientStr
+) -> tuple[forms.Form, list[str], UploadReport]:
+    """Parse a posted form whose files are encrypted to `recipient` as they arrive.
+
+    Return the bound form (validated), problems beyond its field errors, and the upload report.
+    On any problem the encrypted files are deleted at once: nothing of a refused post stays.
+    """
+    store = blob_store()
+    limits = _limits(channel)
+    handler = EncryptingUploadHandler(request, store=store, recipients=[recipient], limits=limits)
+    parse_upload(request, handler)
+    form = form_class(request.POST, request.FILES, channel=channel)
+    problems = handler.report.errors(limits)
+    if csrf_failed(request):
+        problems.insert(0, EXPIRED_FORM)
+    if problems or not form.is_valid():
+        handler.report.discard(store)
+    return form, problems, handler.report
 
 
 def _blank_fields(channel: Channel) -> str:
@@ -131,17 +160,8 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
 
     # The tip's keys exist before its first byte arrives, so files are encrypted as they stream in.
     keys = vault.new_tip_keys()
-    store = blob_store()
-    handler = EncryptingUploadHandler(
-        request, store=store, recipients=[keys.conversation.recipient], limits=_limits(channel)
-    )
-    parse_upload(request, handler)
-    form = SubmissionForm(request.POST, request.FILES, channel=channel)
-    problems = handler.report.errors(_limits(channel))
-    if csrf_failed(request):
-        problems.insert(0, EXPIRED_FORM)
-    if problems or not form.is_valid():
-        handler.report.discard(store)
+    form, problems, report = _receive(request, SubmissionForm, channel=channel, recipient=keys.conversation.recipient)
+    if problems or form.errors:
         context = {"channel": channel, "form": form, "problems": problems, "files_not_kept": FILES_NOT_KEPT}
         return render(request, "intake/submit.html", context, status=400)
     try:
@@ -153,7 +173,7 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
             uploads=form.uploads(),
         )
     except Exception:
-        handler.report.discard(store)
+        report.discard(blob_store())
         raise
     return render(request, "intake/receipt.html", {"receipt": receipt.split(" "), "channel": channel})
 
@@ -227,17 +247,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _render_inbox(request, access, FollowUpForm(channel=channel))
 
-    store = blob_store()
-    handler = EncryptingUploadHandler(
-        request, store=store, recipients=[access.tip.conversation_public_key], limits=_limits(channel)
-    )
-    parse_upload(request, handler)
-    form = FollowUpForm(request.POST, request.FILES, channel=channel)
-    problems = handler.report.errors(_limits(channel))
-    if csrf_failed(request):
-        problems.insert(0, EXPIRED_FORM)
-    if problems or not form.is_valid():
-        handler.report.discard(store)
+    form, problems, _ = _receive(request, FollowUpForm, channel=channel, recipient=access.tip.conversation_public_key)
+    if problems or form.errors:
         return _render_inbox(request, access, form, problems=problems, notice=FILES_NOT_KEPT, status=400)
     do_send_source_message(
         tip=access.tip, message=form.cleaned_data["message"], uploads=form.cleaned_data.get("attachments", [])

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import require_tool
-from tests.support.live import REPO, LiveServer
+from tests.support.live import REPO
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
@@ -53,15 +52,3 @@ def browser():  # noqa: ANN201 - playwright's Browser, imported lazily
             yield browser
         finally:
             browser.close()
-
-
-@pytest.fixture
-def clarion_server(tmp_path: Path) -> Iterator[LiveServer]:
-    """Start the real server with the demo content, in its own data folder and database."""
-    server = LiveServer(tmp_path / "live")
-    try:
-        server.prepare()
-        server.start()
-        yield server
-    finally:
-        server.close()

@@ -13,7 +13,6 @@ import os
 import secrets
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadhandler import StopFutureHandlers
@@ -27,14 +26,8 @@ WAIT_SECONDS = 30
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[LiveServer]:
-    live = LiveServer(tmp_path / "live")
-    try:
-        live.prepare()
-        live.start()
-        yield live
-    finally:
-        live.close()
+def server(clarion_server: LiveServer) -> LiveServer:
+    return clarion_server
 
 
 @pytest.fixture

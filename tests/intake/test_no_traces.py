@@ -76,14 +76,8 @@ def everything_kept(server: LiveServer) -> Iterator[tuple[str, bytes]]:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[LiveServer]:
-    live = LiveServer(tmp_path / "live")
-    try:
-        live.prepare()
-        live.start()
-        yield live
-    finally:
-        live.close()
+def server(clarion_server: LiveServer) -> LiveServer:
+    return clarion_server
 
 
 def form_fields(client: SourceClient, slug: str) -> dict[str, str]:
