@@ -10,6 +10,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -51,6 +52,11 @@ _declare("CLARION_MAX_FILES", "10", "Default limit of files per submission for n
 _declare("CLARION_MAX_FILE_BYTES", str(2 * 1024**3), "Default limit of one file's size, in bytes, for new channels.")
 _declare("CLARION_MAX_SUBMISSION_BYTES", str(2 * 1024**3), "Default limit of a submission's total file size, in bytes.")
 _declare("CLARION_SWEEP_GRACE_SECONDS", "3600", "Age after which an unreferenced blob or stalled upload is swept.")
+_declare(
+    "EMAIL_URL", None, "SMTP server for notifications (smtp://user:password@host:587?tls=true). Unset: the console."
+)
+_declare("CLARION_EMAIL_FROM", "clarion@localhost", "Sender address of notification emails.")
+_declare("CLARION_SITE_URL", "http://127.0.0.1:8000", "The staff-facing address put in notification emails' links.")
 _declare(
     "CLARION_SOURCE_SESSION_SECONDS", "7200", "Idle timeout of a source's session after logging in with a receipt."
 )
@@ -100,6 +106,26 @@ def env_int(name: str) -> int:
 def env_list(name: str) -> list[str]:
     """Return the variable as a comma-separated list."""
     return [item.strip() for item in (_raw(name) or "").split(",") if item.strip()]
+
+
+def email_settings(url: str | None) -> dict[str, object]:
+    """Return Django's email settings for an EMAIL_URL (smtp:// or smtps://), or the console."""
+    if not url:
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    parts = urlsplit(url)
+    if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
+        raise ConfigError("EMAIL_URL must look like smtp://user:password@host:587?tls=true")
+    query = {key: value.lower() for key, value in parse_qsl(parts.query)}
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": parts.port or (465 if parts.scheme == "smtps" else 25),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_SSL": parts.scheme == "smtps",
+        "EMAIL_USE_TLS": query.get("tls") in {"1", "true", "yes"},
+        "EMAIL_TIMEOUT": 20,
+    }
 
 
 def data_dir() -> Path:

@@ -10,6 +10,7 @@ import dj_database_url
 from clarion.config import (
     BASE_DIR,
     data_dir,
+    email_settings,
     env_bool,
     env_int,
     env_list,
@@ -104,6 +105,11 @@ if _cache_url:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- email notifications (never any content: DESIGN) ------------------------------------------
+globals().update(email_settings(env_str("EMAIL_URL")))
+DEFAULT_FROM_EMAIL = env_str("CLARION_EMAIL_FROM")
+CLARION_SITE_URL = (env_str("CLARION_SITE_URL") or "").rstrip("/")
 
 # --- background jobs ---------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -104,3 +104,14 @@ def test_database_and_keys_created_by_clarion_are_private_files(tmp_path):
 
     for path in [tmp_path / "clarion.sqlite3", *(tmp_path / "keys").iterdir()]:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_email_url_becomes_smtp_settings_and_a_bad_one_is_named():
+    smtp = config.email_settings("smtp://alerts%40union.org:s3cret@mail.union.org:587?tls=true")
+
+    assert smtp["EMAIL_HOST"] == "mail.union.org"
+    assert (smtp["EMAIL_PORT"], smtp["EMAIL_USE_TLS"], smtp["EMAIL_USE_SSL"]) == (587, True, False)
+    assert (smtp["EMAIL_HOST_USER"], smtp["EMAIL_HOST_PASSWORD"]) == ("alerts@union.org", "s3cret")
+    assert config.email_settings(None)["EMAIL_BACKEND"].endswith("console.EmailBackend")
+    with pytest.raises(config.ConfigError, match="EMAIL_URL must look like"):
+        config.email_settings("mailto:someone")

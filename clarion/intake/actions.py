@@ -14,6 +14,7 @@ from django.utils import timezone
 from clarion import vault
 from clarion.accounts.keys import kdf_params
 from clarion.accounts.models import KeyCustody
+from clarion.accounts.notifications import Event, send_notice
 from clarion.intake.models import Channel, KeyWrap, Message, Question, Tip, TipFile
 from clarion.intake.uploads import EncryptedUpload
 from clarion.vault import AgeIdentityStr, BlobStore, Receipt, ReceiptKeys, TipKeys
@@ -32,6 +33,12 @@ def derive_receipt(receipt: Receipt) -> ReceiptKeys:
         pepper=settings.CLARION_RECEIPT_PEPPER,
         params=kdf_params(),
     )
+
+
+def _notify_readers(event: Event, user_ids: list[int]) -> None:
+    """Queue a content-free email to the tip's readers once the transaction has committed."""
+    if user_ids:
+        transaction.on_commit(lambda: send_notice.enqueue(user_ids=user_ids, event=event.value))
 
 
 def _encrypt_json(value: Any, recipient: str) -> bytes:
@@ -114,6 +121,7 @@ def do_submit_tip(
                 tip.save(force_insert=True)
                 KeyWrap.objects.bulk_create(wraps)
                 TipFile.objects.bulk_create(files)
+                _notify_readers(Event.NEW_TIP, [wrap.user_id for wrap in wraps if wrap.user_id])
         except IntegrityError:
             # Two receipts meeting in 90 bits is vanishingly rare; draw another rather than fail.
             if Tip.objects.filter(lookup_id=receipt_keys.lookup_id).exists():
@@ -159,6 +167,8 @@ def do_send_source_message(*, tip: Tip, message: str, uploads: Sequence[Encrypte
         )
         TipFile.objects.bulk_create(_file_rows(tip, [(None, upload) for upload in uploads], message=msg))
         Tip.objects.filter(pk=tip.pk).update(last_activity_at=now)
+        readers = tip.key_wraps.filter(holder=KeyWrap.Holder.REVIEWER).values_list("user_id", flat=True)
+        _notify_readers(Event.SOURCE_MESSAGE, list(readers))
     return msg
 
 
