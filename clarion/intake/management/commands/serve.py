@@ -10,10 +10,8 @@ import time
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from clarion import schedule
 from clarion.config import env_int, env_str
-from clarion.intake.tasks import sweep_orphan_blobs_task
-
-SWEEP_EVERY_SECONDS = 3600
 
 
 def gunicorn_command() -> list[str]:
@@ -47,8 +45,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         call_command("collectstatic", interactive=False, verbosity=0)
-        # After a crash, uploads that never became tips left encrypted orphans: queue a sweep.
-        sweep_orphan_blobs_task.enqueue()
         worker = subprocess.Popen([sys.executable, "-m", "clarion", "db_worker", "--interval", "1"])  # noqa: S603
         web = subprocess.Popen(gunicorn_command())  # noqa: S603
         self.stdout.write(f"Clarion is running on http://{env_str('CLARION_BIND')}/ (Ctrl-C stops it)")
@@ -61,13 +57,11 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        next_sweep = time.monotonic() + SWEEP_EVERY_SECONDS
         try:
             while not stopping and web.poll() is None and worker.poll() is None:
+                # Periodic jobs, first at start: after a crash, the orphan sweep runs at once.
+                schedule.enqueue_due()
                 time.sleep(0.5)
-                if time.monotonic() >= next_sweep:
-                    sweep_orphan_blobs_task.enqueue()
-                    next_sweep += SWEEP_EVERY_SECONDS
         finally:
             for process in (web, worker):
                 if process.poll() is None:
