@@ -11,7 +11,7 @@ class QuestionInline(admin.StackedInline):
 
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin):
-    list_display = ["name", "is_open", "allow_files", "max_files", "position"]
+    list_display = ["name", "is_open", "allow_files", "max_files", "acknowledge_within_days", "feedback_within_months"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["receivers"]
     inlines = [QuestionInline]

@@ -49,6 +49,13 @@ class Channel(models.Model):
     max_file_bytes = models.PositiveBigIntegerField(default=default_max_file_bytes)
     max_submission_bytes = models.PositiveBigIntegerField(default=default_max_submission_bytes)
     is_open = models.BooleanField(default=True, help_text="Closed channels accept no new tips.")
+    # EU Directive 2019/1937 Art. 9(1)(b) and (f); national law or policy may shorten them.
+    acknowledge_within_days = models.PositiveSmallIntegerField(
+        default=7, help_text="Days to acknowledge receipt of a tip (the Directive's maximum: 7)."
+    )
+    feedback_within_months = models.PositiveSmallIntegerField(
+        default=3, help_text="Months to give the source feedback (the Directive's maximum: 3)."
+    )
     position = models.PositiveIntegerField(default=0)
 
     objects = ChannelQuerySet.as_manager()

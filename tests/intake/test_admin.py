@@ -31,6 +31,8 @@ def test_admin_adds_a_channel_with_an_ordered_choice_question(admin_client, revi
         "max_submission_bytes": 2000,
         "is_open": "on",
         "position": 1,
+        "acknowledge_within_days": 7,
+        "feedback_within_months": 3,
         "questions-TOTAL_FORMS": 1,
         "questions-INITIAL_FORMS": 0,
         "questions-0-position": 0,
