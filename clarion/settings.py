@@ -28,7 +28,7 @@ SECRET_KEY = env_str("DJANGO_SECRET_KEY") or generated_secret("django_secret_key
 ALLOWED_HOSTS = env_list("CLARION_ALLOWED_HOSTS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "clarion.accounts.admin_apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "clarion.accounts",
     "clarion.intake",
+    "clarion.casework",
 ]
 
 MIDDLEWARE = [
@@ -52,6 +53,7 @@ MIDDLEWARE = [
     "clarion.csrf.NoReferrerCsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "clarion.accounts.sessions.StaffSessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -132,6 +134,19 @@ SESSION_COOKIE_AGE = 8 * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # The staff member's sealing key (see clarion/accounts/staff_keys.py): never in the database.
 STAFF_KEY_COOKIE_NAME = f"{_cookie_prefix}clarion-staff-key"
+# Between login steps (and during enrolment): the key that seals the typed password.
+STAFF_PENDING_COOKIE_NAME = f"{_cookie_prefix}clarion-staff-pending"
+STAFF_ENROL_COOKIE_NAME = f"{_cookie_prefix}clarion-staff-enrol"
+LOGIN_URL = "/staff/login/"
+LOGIN_REDIRECT_URL = "/staff/account/"
+STAFF_IDLE_SECONDS = 30 * 60
+STAFF_MAX_SECONDS = SESSION_COOKIE_AGE
+STAFF_INVITATION_DAYS = 7
+OTP_TOTP_ISSUER = "Clarion"
+# django-otp's own per-device delay doubles without bound (2^n seconds): anyone who knows a
+# password could lock its owner out for days. clarion/accounts/throttle.py limits code
+# guessing instead, per account and per address, with a cap of minutes.
+OTP_TOTP_THROTTLE_FACTOR = 0
 CSRF_COOKIE_NAME = f"{_cookie_prefix}clarion-csrf"
 CSRF_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_HTTPONLY = True

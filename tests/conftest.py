@@ -25,10 +25,24 @@ def reviewer(db):
     from django.contrib.auth import get_user_model
 
     from clarion.accounts.keys import create_key_custody
+    from clarion.accounts.roles import REVIEWER, grant_role
 
     user = get_user_model().objects.create_user("rita", password="correct horse battery staple")
+    grant_role(user, REVIEWER)
     create_key_custody(user, "correct horse battery staple")
     return user
+
+
+@pytest.fixture
+def reviewer_client(reviewer):
+    """A test client in which the reviewer logged in through the real pages (password, TOTP).
+
+    Its session holds the reviewer's identity sealed, the sealing key is in its cookies:
+    what `clarion.accounts.staff_keys.held_identity` returns for its requests.
+    """
+    from tests.accounts.helpers import logged_in_client
+
+    return logged_in_client(reviewer)
 
 
 @pytest.fixture

@@ -1,6 +1,15 @@
+from django import forms
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
-from clarion.accounts.models import KeyCustody, Organisation
+from clarion.accounts.actions import do_create_invitation
+from clarion.accounts.models import Invitation, KeyCustody, Organisation
+from clarion.accounts.roles import Role
+from clarion.accounts.sessions import end_sessions
 
 
 @admin.register(Organisation)
@@ -16,3 +25,73 @@ class KeyCustodyAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
         return False
+
+
+class InvitationAddForm(forms.ModelForm):
+    roles = forms.MultipleChoiceField(choices=Role.choices, widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = Invitation
+        fields = ["roles", "email"]
+
+    def clean_roles(self) -> str:
+        return ",".join(self.cleaned_data["roles"])
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations: adding one shows its code once; only its hash is stored."""
+
+    list_display = ["__str__", "roles", "created_by", "created_at", "expires_at", "used_at"]
+    readonly_fields = ["roles", "email", "for_user", "created_by", "created_at", "expires_at", "used_at"]
+    exclude = ["code_hash"]
+    form = InvitationAddForm
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Invitation | None = None) -> list[str]:
+        return self.readonly_fields if obj else []
+
+    def get_form(self, request: HttpRequest, obj: Invitation | None = None, **kwargs: object):  # noqa: ANN201
+        if obj is None:
+            kwargs["form"] = InvitationAddForm
+            kwargs["fields"] = ["roles", "email"]
+        return super().get_form(request, obj, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Invitation, form: forms.ModelForm, change: bool) -> None:
+        if change:
+            return  # invitations are not edited; delete one to revoke it
+        invitation, code = do_create_invitation(actor=request.user, roles=obj.role_list, email=obj.email)
+        obj.pk = invitation.pk
+        request._clarion_invitation_code = code  # shown by response_add, never stored
+
+    def response_add(self, request: HttpRequest, obj: Invitation, post_url_continue: str | None = None) -> HttpResponse:
+        return render(
+            request,
+            "accounts/invitation_code.html",
+            {"invitation": obj, "code": request._clarion_invitation_code, "days": settings.STAFF_INVITATION_DAYS},
+        )
+
+
+class StaffUserAdmin(UserAdmin):
+    """People in the Django admin: roles and flags only; passwords and accounts are made elsewhere.
+
+    A password set here would not re-wrap the person's key (it opens only with the old
+    password), and a person added here would have neither key nor authenticator: so people
+    join by invitation, change their own password, and are reset from /staff/people/.
+    """
+
+    readonly_fields = ["password", "last_login", "date_joined"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def get_urls(self) -> list:
+        return [url for url in super().get_urls() if "password" not in str(url.pattern)]
+
+    def save_model(self, request: HttpRequest, obj, form: forms.ModelForm, change: bool) -> None:  # noqa: ANN001
+        super().save_model(request, obj, form, change)
+        if change and not obj.is_active:
+            end_sessions(obj)
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), StaffUserAdmin)

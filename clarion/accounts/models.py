@@ -1,9 +1,12 @@
-"""The organisation, and the people who read tips with the keys they hold."""
+"""The organisation, the people who read tips with the keys they hold, and how they join."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Organisation(models.Model):
@@ -34,6 +37,10 @@ class KeyCustody(models.Model):
     public_key = models.CharField(max_length=100, help_text="The age recipient (age1…) tips are wrapped to.")
     password_salt = models.BinaryField(max_length=16)
     identity_under_password = models.BinaryField()
+    # The same identity under a one-time recovery code shown once at enrolment (empty for
+    # identities made before recovery codes existed, or by create_key_custody alone).
+    recovery_salt = models.BinaryField(max_length=16, null=True, blank=True)
+    identity_under_recovery = models.BinaryField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -42,3 +49,56 @@ class KeyCustody(models.Model):
 
     def __str__(self) -> str:
         return f"key of {self.user}"
+
+
+class Invitation(models.Model):
+    """A one-time code that lets one person enrol with a role, or re-enrol after a reset.
+
+    Only the code's hash is stored; the code itself is shown once to the admin who made it.
+    """
+
+    code_hash = models.CharField(max_length=64, unique=True)
+    # Comma-separated role names (see roles.py); empty for a reset, which keeps the roles.
+    roles = models.CharField(max_length=50, blank=True)
+    email = models.EmailField(blank=True, help_text="Whom it is for (a note for admins; nothing is sent).")
+    # Set for a reset by an admin: the person keeps their account and gets a new identity.
+    for_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="resets"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "invitation"
+
+    def __str__(self) -> str:
+        who = self.for_user or self.email or "someone"
+        return f"{'reset' if self.for_user_id else 'invitation'} for {who}"
+
+    @property
+    def role_list(self) -> list[str]:
+        """Return the roles the person gets on enrolment."""
+        return [role for role in self.roles.split(",") if role]
+
+    def is_open(self, at: datetime | None = None) -> bool:
+        """Return whether the invitation can still be used."""
+        return self.used_at is None and (at or timezone.now()) < self.expires_at
+
+
+class StaffSession(models.Model):
+    """The session keys of a staff member's logins, so that they can all be ended.
+
+    Django's sessions are not tied to users; decoding every session to find someone's would
+    not scale and cannot be done with a cache session backend.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    started_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"session of {self.user}"

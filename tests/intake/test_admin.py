@@ -11,11 +11,12 @@ from clarion.intake.models import Channel, Question
 
 @pytest.fixture
 def admin_client(db):
-    from django.contrib.auth import get_user_model
+    """An admin logged in through the staff login (the admin pages need both factors)."""
+    from tests.accounts.helpers import log_in, make_staff
 
-    admin = get_user_model().objects.create_superuser("ada", password="a long admin passphrase")
+    admin, device, _recovery_code = make_staff("ada", "admin")
     client = Client()
-    client.force_login(admin)
+    assert log_in(client, admin, device).status_code == 302
     return client
 
 

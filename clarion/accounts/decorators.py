@@ -1,0 +1,75 @@
+"""Guard staff views: nothing behind them before both factors and an unlocked identity.
+
+`reviewer_required` is what every page showing case data uses. A person who has typed their
+password but not yet their one-time code is not authenticated at all (the login view keeps
+them pending), and a session whose key cookie went missing holds no identity: both are sent
+to the login page, with only the path they wanted to see in `next` (never a secret).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+
+from clarion.accounts import staff_keys
+from clarion.accounts.roles import is_admin, is_reviewer
+
+View = Callable[..., HttpResponse]
+
+
+def is_fully_logged_in(request: HttpRequest) -> bool:
+    """Return whether the request comes from a staff member past both factors."""
+    user = request.user
+    return bool(user.is_authenticated and user.is_active and user.is_verified())
+
+
+def _to_login(request: HttpRequest) -> HttpResponse:
+    return redirect_to_login(request.path, settings.LOGIN_URL)
+
+
+def staff_login_required(view: View) -> View:
+    """Let through staff members who passed password and one-time code; send others to log in."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_fully_logged_in(request):
+            return _to_login(request)
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+def reviewer_required(view: View) -> View:
+    """Let through reviewers past both factors whose identity this session holds.
+
+    Someone logged in but not a reviewer gets 404, like any page they may not see.
+    """
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_fully_logged_in(request) or staff_keys.held_identity(request) is None:
+            return _to_login(request)
+        if not is_reviewer(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+def admin_required(view: View) -> View:
+    """Let through admins past both factors; others logged in get 404."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_fully_logged_in(request):
+            return _to_login(request)
+        if not is_admin(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return guarded

@@ -1,0 +1,88 @@
+"""Start, time out and end staff sessions.
+
+A staff session ends after STAFF_IDLE_SECONDS without a request and STAFF_MAX_SECONDS after
+login whatever happens, so a forgotten browser does not stay open to case data. Logging out,
+changing one's password, being disabled or reset ends sessions in every browser.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+
+from clarion.accounts.models import StaffSession
+
+LOGIN_AT = "clarion.staff_login_at"
+SEEN_AT = "clarion.staff_seen_at"
+# Writing the session on every request would cost a database write per page; a minute of
+# slack in the idle timeout does not matter.
+SEEN_RESOLUTION = 60
+
+# The one clock of this module: tests replace it to let a session time out.
+now: Callable[[], float] = time.time
+
+
+def _store(session_key: str):  # noqa: ANN202
+    return import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+
+
+def start_staff_session(request: HttpRequest) -> None:
+    """Record the (already rotated) session of a staff member who just logged in."""
+    moment = now()
+    request.session[LOGIN_AT] = moment
+    request.session[SEEN_AT] = moment
+    request.session.save()
+    # Forget records of this person's sessions that expired on their own meanwhile.
+    for record in StaffSession.objects.filter(user=request.user):
+        if not _store(record.session_key).exists(record.session_key):
+            record.delete()
+    StaffSession.objects.update_or_create(session_key=request.session.session_key, defaults={"user": request.user})
+
+
+def rekey_staff_session(request: HttpRequest, old_key: str | None) -> None:
+    """Follow the session to its new key after Django rotated it (e.g. on password change)."""
+    request.session.save()
+    if old_key:
+        StaffSession.objects.filter(session_key=old_key).delete()
+    StaffSession.objects.update_or_create(session_key=request.session.session_key, defaults={"user": request.user})
+
+
+def end_sessions(user, *, keep: str | None = None) -> int:  # noqa: ANN001 - a User
+    """End every session of `user` except the one keyed `keep`; return how many ended."""
+    ended = 0
+    for record in StaffSession.objects.filter(user=user).exclude(session_key=keep or ""):
+        _store(record.session_key).delete()
+        record.delete()
+        ended += 1
+    return ended
+
+
+def is_expired(request: HttpRequest) -> bool:
+    """Return whether this staff session passed its idle or absolute limit."""
+    login_at = request.session.get(LOGIN_AT)
+    seen_at = request.session.get(SEEN_AT)
+    moment = now()
+    if login_at is None or seen_at is None:
+        return True
+    return moment - seen_at > settings.STAFF_IDLE_SECONDS or moment - login_at > settings.STAFF_MAX_SECONDS
+
+
+class StaffSessionTimeoutMiddleware:
+    """Log out staff sessions past their idle or absolute limit; note activity otherwise."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            if is_expired(request):
+                StaffSession.objects.filter(session_key=request.session.session_key).delete()
+                logout(request)  # flushes the session, the sealed identity with it
+            elif now() - request.session[SEEN_AT] >= SEEN_RESOLUTION:
+                request.session[SEEN_AT] = now()
+        return self.get_response(request)

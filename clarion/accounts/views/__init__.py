@@ -1,0 +1,1 @@
+"""Staff account pages: login, logout, enrolment, password change, recovery, people."""

@@ -1,0 +1,181 @@
+"""Log staff in with a password, then a one-time code; only then unlock their age identity.
+
+Between the two steps the person is not logged in. The password they typed is needed once
+more, to unlock their identity after the code is right; it is kept only sealed (Fernet) in
+the session under a key that lives in a short-lived cookie of their browser alone, so the
+session store never holds it in the clear (DESIGN property 2).
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth import login as django_login
+from django.contrib.auth import logout as django_logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from clarion import vault
+from clarion.accounts import staff_keys, throttle
+from clarion.accounts.forms import LoginForm, OneTimeCodeForm
+from clarion.accounts.keys import unlock_identity
+from clarion.accounts.models import KeyCustody, StaffSession
+from clarion.accounts.sessions import start_staff_session
+
+PENDING = "clarion.pending_login"
+PENDING_SECONDS = 5 * 60
+WRONG_LOGIN = "The user name or the password is not right."
+WRONG_CODE = "This code is not right, or was used already. Wait for the next one and try again."
+PENDING_EXPIRED = "Your login took too long and was cancelled. Start again."
+KEY_OUT_OF_STEP = (
+    "Your password is right, but your key does not open with it (the password was set outside "
+    "Clarion). Use your recovery code, or ask an admin to reset your account."
+)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/staff/") and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+        return target
+    return settings.LOGIN_REDIRECT_URL
+
+
+def _wait_message(seconds: int) -> str:
+    return f"Too many failed attempts. Wait {seconds} seconds, then try again."
+
+
+def _pending_cookie(response: HttpResponse, value: str | None) -> None:
+    if value is None:
+        response.delete_cookie(settings.STAFF_PENDING_COOKIE_NAME, path="/", samesite="Strict")
+        return
+    response.set_cookie(
+        settings.STAFF_PENDING_COOKIE_NAME,
+        value,
+        max_age=PENDING_SECONDS,
+        secure=settings.HTTPS,
+        httponly=True,
+        samesite="Strict",
+        path="/",  # a __Host- cookie must have Path=/
+    )
+
+
+def _ready_to_log_in(user) -> bool:  # noqa: ANN001
+    return (
+        TOTPDevice.objects.filter(user=user, confirmed=True).exists() and KeyCustody.objects.filter(user=user).exists()
+    )
+
+
+@never_cache
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
+def login(request: HttpRequest) -> HttpResponse:
+    """Step 1: check the user name and password; remember them sealed for step 2."""
+    if request.method == "GET":
+        form = LoginForm(initial={"next": request.GET.get("next", "")})
+        return render(request, "accounts/login.html", {"form": form})
+    form = LoginForm(request.POST)
+    context = {"form": form}
+    if not form.is_valid():
+        return render(request, "accounts/login.html", context, status=400)
+    username, password = form.cleaned_data["username"], form.cleaned_data["password"]
+    scopes = throttle.scopes_for(request, username)
+    wait = throttle.seconds_to_wait(scopes)
+    if wait:
+        context["problems"] = [_wait_message(wait)]
+        return render(request, "accounts/login.html", context, status=429)
+    user = authenticate(request, username=username, password=password)
+    if user is None or not _ready_to_log_in(user):
+        throttle.record_failure(scopes)
+        context["problems"] = [WRONG_LOGIN]
+        return render(request, "accounts/login.html", context, status=400)
+    sealing_key = vault.new_session_key()
+    request.session[PENDING] = {
+        "user": user.pk,
+        "username": username,
+        "password": vault.seal(password.encode(), sealing_key),
+        "at": time.time(),
+        "next": _safe_next(form.cleaned_data["next"]),
+    }
+    response = redirect("accounts:login_code")
+    _pending_cookie(response, sealing_key)
+    return response
+
+
+def _pending(request: HttpRequest) -> dict | None:
+    pending = request.session.get(PENDING)
+    if not pending or time.time() - pending["at"] > PENDING_SECONDS:
+        return None
+    return pending
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_code(request: HttpRequest) -> HttpResponse:
+    """Step 2: check the one-time code, log in, and unlock the identity into the session."""
+    pending = _pending(request)
+    if pending is None:
+        request.session.pop(PENDING, None)
+        response = render(request, "accounts/login.html", {"form": LoginForm(), "problems": [PENDING_EXPIRED]})
+        _pending_cookie(response, None)
+        return response
+    if request.method == "GET":
+        return render(request, "accounts/login_code.html", {"form": OneTimeCodeForm()})
+    form = OneTimeCodeForm(request.POST)
+    context = {"form": form}
+    scopes = throttle.scopes_for(request, pending["username"])
+    wait = throttle.seconds_to_wait(scopes)
+    if wait:
+        context["problems"] = [_wait_message(wait)]
+        return render(request, "accounts/login_code.html", context, status=429)
+    if not form.is_valid():
+        return render(request, "accounts/login_code.html", context, status=400)
+    user = get_user_model().objects.filter(pk=pending["user"], is_active=True).first()
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() if user else None
+    if device is None or not device.verify_token(form.cleaned_data["code"]):
+        throttle.record_failure(scopes)
+        context["problems"] = [WRONG_CODE]
+        return render(request, "accounts/login_code.html", context, status=400)
+    problem = None
+    try:
+        password = vault.unseal(pending["password"], request.COOKIES.get(settings.STAFF_PENDING_COOKIE_NAME, ""))
+    except vault.DecryptionError:
+        problem = PENDING_EXPIRED
+    else:
+        try:
+            keypair = unlock_identity(user.key_custody, password.decode())
+        except vault.DecryptionError:
+            problem = KEY_OUT_OF_STEP
+    if problem:
+        request.session.pop(PENDING, None)
+        response = render(request, "accounts/login.html", {"form": LoginForm(), "problems": [problem]}, status=400)
+        _pending_cookie(response, None)
+        return response
+    throttle.clear_failures(scopes)
+    request.session.pop(PENDING, None)
+    django_login(request, user, backend="django.contrib.auth.backends.ModelBackend")  # rotates the session id
+    otp_login(request, device)
+    start_staff_session(request)
+    response = redirect(pending["next"])
+    staff_keys.hold_identity(request, response, keypair)
+    _pending_cookie(response, None)
+    return response
+
+
+@never_cache
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    """End the session everywhere it is stored, forget the identity, and clear the browser."""
+    if request.session.session_key:
+        StaffSession.objects.filter(session_key=request.session.session_key).delete()
+    response = render(request, "accounts/logged_out.html")
+    staff_keys.forget_identity(request, response)
+    django_logout(request)
+    response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    return response

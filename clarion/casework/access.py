@@ -1,0 +1,105 @@
+"""Decide which tips a reviewer reads, and open a tip's keys with the identity they hold.
+
+Least privilege (DESIGN property 7): a reviewer reads a tip only while a key wrap for them
+exists — made at submission for the receivers of its channel, or later by a share — and
+only while they have not declared a conflict of interest on it. "Missing" and "not yours"
+answer the same 404, so ids cannot be probed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.http import Http404
+
+from clarion import vault
+from clarion.accounts.roles import REVIEWER
+from clarion.intake.models import KeyWrap, Tip, TipFile
+from clarion.vault import AgeIdentityStr, KeyPair
+
+NOT_FOUND = "No tip with this id is open to you."
+
+
+def access_tip_for_reviewer(*, user, tip_id: uuid.UUID) -> Tip:  # noqa: ANN001 - a User
+    """Return the tip if `user` may read it; raise Http404 for missing and not-yours alike."""
+    tip = Tip.objects.select_related("channel").filter(pk=tip_id).first()
+    if tip is None:
+        raise Http404(NOT_FOUND)
+    if not user.is_active:
+        raise Http404(NOT_FOUND)
+    if not tip.key_wraps.filter(holder=KeyWrap.Holder.REVIEWER, user=user).exists():
+        raise Http404(NOT_FOUND)
+    if tip.conflicts.filter(user=user).exists():
+        raise Http404(NOT_FOUND)
+    return tip
+
+
+def may_read_tip(*, user, tip: Tip) -> bool:  # noqa: ANN001
+    """Return whether the gatekeeper would let `user` read `tip`."""
+    try:
+        access_tip_for_reviewer(user=user, tip_id=tip.pk)
+    except Http404:
+        return False
+    return True
+
+
+def readers_of_tip(tip: Tip) -> QuerySet:
+    """Return the active people who can read `tip` now (a wrap, no declared conflict)."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, keywrap__tip=tip, keywrap__holder=KeyWrap.Holder.REVIEWER)
+        .exclude(pk__in=tip.conflicts.values("user"))
+        .distinct()
+        .order_by("username")
+    )
+
+
+def share_candidates_for_tip(tip: Tip) -> QuerySet:
+    """Return the reviewers with a key who cannot read `tip` yet and declared no conflict on it."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, key_custody__isnull=False, groups__name=REVIEWER)
+        .exclude(pk__in=readers_of_tip(tip).values("pk"))
+        .exclude(pk__in=tip.conflicts.values("user"))
+        .order_by("username")
+    )
+
+
+def closure_approvers() -> QuerySet:
+    """Return the people who may approve a closure: active reviewers."""
+    return get_user_model().objects.filter(is_active=True, groups__name=REVIEWER).order_by("username")
+
+
+def access_tip_file_for_reviewer(*, user, tip_id: uuid.UUID, file_id: int) -> TipFile:  # noqa: ANN001
+    """Return one file of a tip the reviewer may read; Http404 otherwise."""
+    tip = access_tip_for_reviewer(user=user, tip_id=tip_id)
+    tip_file = tip.files.filter(pk=file_id).first()
+    if tip_file is None:
+        raise Http404(NOT_FOUND)
+    tip_file.tip = tip
+    return tip_file
+
+
+@dataclass(frozen=True, repr=False)
+class TipSecrets:
+    """A tip's two secret keys, unwrapped for one request only."""
+
+    conversation: AgeIdentityStr = field(repr=False)
+    case: AgeIdentityStr = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "TipSecrets(<redacted>)"
+
+
+def unlock_tip_for_reviewer(*, tip: Tip, user, keypair: KeyPair) -> TipSecrets:  # noqa: ANN001
+    """Unwrap the tip's secrets with the reviewer's identity; raise vault.DecryptionError."""
+    # A reviewer whose key was replaced (an admin reset) may hold older wraps to a key they
+    # no longer have: pick the wrap made to the identity this session holds.
+    wrap = tip.key_wraps.filter(holder=KeyWrap.Holder.REVIEWER, user=user, recipient=keypair.recipient).first()
+    if wrap is None:
+        raise vault.DecryptionError("No key wrap for this reviewer.")
+    secrets_ = vault.unwrap_secrets(bytes(wrap.wrapped), [keypair.identity])
+    return TipSecrets(conversation=secrets_["conversation"], case=secrets_["case"])

@@ -1,0 +1,324 @@
+"""Write paths of the reviewer side. Each checks, changes, audits, in one transaction.
+
+Callers have already passed the gatekeeper (`access.access_tip_for_reviewer`); these
+functions enforce the workflow rules that hold whoever calls them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from clarion import vault
+from clarion.accounts.models import KeyCustody
+from clarion.casework import audit
+from clarion.casework.access import TipSecrets, may_read_tip
+from clarion.casework.models import (
+    CaseFile,
+    Closure,
+    ConflictOfInterest,
+    Label,
+    Note,
+    ReadMarker,
+    Status,
+    Triage,
+    new_reference,
+)
+from clarion.intake.models import KeyWrap, Message, Tip, TipFile
+from clarion.intake.uploads import EncryptedUpload
+
+REFERENCE_ATTEMPTS = 8
+
+
+class CaseRuleError(Exception):
+    """A change the workflow does not allow; `field` names the form field to blame."""
+
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _seal_to_case(tip: Tip, text: str) -> bytes:
+    return vault.encrypt(text.encode(), [tip.case_public_key])
+
+
+def do_open_case_file(*, tip: Tip) -> CaseFile:
+    """Give a new tip its case file (status 'new', a fresh reference) and audit its arrival."""
+    status = Status.initial()
+    for attempt in range(REFERENCE_ATTEMPTS * 3):
+        # Four characters name 810,000 cases; grow the reference if they run short.
+        reference = new_reference(4 + attempt // REFERENCE_ATTEMPTS)
+        try:
+            with transaction.atomic():
+                case = CaseFile(
+                    tip=tip,
+                    reference=reference,
+                    status=status,
+                    received_at=tip.received_at,
+                    updated_at=tip.received_at,
+                )
+                case.refresh_deadline()
+                case.save(force_insert=True)
+            break
+        except IntegrityError:
+            if CaseFile.objects.filter(pk=tip.pk).exists():
+                return CaseFile.objects.get(pk=tip.pk)
+            continue
+    else:  # pragma: no cover - 24 collisions in a row
+        raise IntegrityError("Could not draw a free case reference.")
+    audit.record(actor=None, action="tip.received", tip_id=tip.pk, detail=f"channel {tip.channel_id}")
+    return case
+
+
+def case_file_of(tip: Tip) -> CaseFile:
+    """Return the tip's case file, opening one for a tip that predates casework."""
+    case = CaseFile.objects.select_related("status", "assignee").filter(pk=tip.pk).first()
+    return case if case is not None else do_open_case_file(tip=tip)
+
+
+def do_record_tip_read(*, actor, tip: Tip) -> None:  # noqa: ANN001
+    """Audit that `actor` opened the tip, and mark it read for them."""
+    now = timezone.now()
+    with transaction.atomic():
+        ReadMarker.objects.update_or_create(tip=tip, user=actor, defaults={"read_at": now})
+        audit.record(actor=actor, action="tip.read", tip_id=tip.pk)
+
+
+def do_record_file_download(*, actor, tip_file: TipFile) -> None:  # noqa: ANN001
+    """Audit that `actor` downloaded one file (its id, never its name)."""
+    audit.record(actor=actor, action="file.download", tip_id=tip_file.tip_id, detail=f"file {tip_file.pk}")
+
+
+def do_send_reviewer_message(
+    *,
+    actor,  # noqa: ANN001
+    tip: Tip,
+    message: str,
+    uploads: Sequence[EncryptedUpload],
+    gives_feedback: bool = False,
+) -> Message:
+    """Reply to the source: the text and file names encrypted to the conversation key.
+
+    The first reply acknowledges receipt; a reply marked as feedback meets the Directive's
+    second deadline. Both move the case's next deadline.
+    """
+    now = timezone.now()
+    recipient = [tip.conversation_public_key]
+    with transaction.atomic():
+        msg = Message.objects.create(
+            tip=tip,
+            author=Message.Author.REVIEWER,
+            sent_by=actor,
+            created_at=now,
+            body=vault.encrypt(message.encode(), recipient),
+        )
+        TipFile.objects.bulk_create(
+            TipFile(
+                tip=tip,
+                message=msg,
+                blob=upload.blob,
+                name=vault.encrypt(upload.name.encode(), recipient),
+                size=upload.size,
+                created_at=now,
+            )
+            for upload in uploads
+        )
+        Tip.objects.filter(pk=tip.pk).update(last_activity_at=now)
+        ReadMarker.objects.update_or_create(tip=tip, user=actor, defaults={"read_at": now})
+        case = case_file_of(tip)
+        case.acknowledged_at = case.acknowledged_at or now
+        if gives_feedback:
+            case.feedback_given_at = case.feedback_given_at or now
+        case.refresh_deadline()
+        case.save(update_fields=["acknowledged_at", "feedback_given_at", "due_step", "due_at"])
+        detail = f"{len(uploads)} files" + (", feedback" if gives_feedback else "")
+        audit.record(actor=actor, action="message.sent", tip_id=tip.pk, detail=detail)
+    return msg
+
+
+def do_add_note(*, actor, tip: Tip, text: str) -> Note:  # noqa: ANN001
+    """Keep an internal note, encrypted to the case key: the source never holds that key."""
+    with transaction.atomic():
+        note = Note.objects.create(tip=tip, author=actor, created_at=timezone.now(), body=_seal_to_case(tip, text))
+        audit.record(actor=actor, action="note.added", tip_id=tip.pk)
+    return note
+
+
+@dataclass(frozen=True)
+class TriageRecord:
+    category: str
+    in_scope: bool
+    priority: str
+    outcome: str
+    reasons: str
+
+
+@dataclass(frozen=True)
+class ClosureRecord:
+    findings: str
+    actions_taken: str
+    approved_by: Any  # a User
+
+
+class _Unchanged:
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+UNCHANGED: Any = _Unchanged()
+
+
+def do_update_case(
+    *,
+    actor,  # noqa: ANN001 - a User
+    tip: Tip,
+    status: Status | None = None,
+    labels: Iterable[Label] | None = None,
+    assignee: Any = UNCHANGED,
+    important: bool | None = None,
+    triage: TriageRecord | None = None,
+    closure: ClosureRecord | None = None,
+    reopen_reason: str = "",
+) -> CaseFile:
+    """Change a tip's casework state: the one write path for status, labels, assignee and flag.
+
+    ISO 37002 rules: a tip leaves a 'new' status only once triage is recorded; it enters a
+    closed status only with a closure record; it leaves a closed status only with a reason.
+    Raise CaseRuleError, changing nothing, when a rule is not met.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        case = CaseFile.objects.select_for_update().select_related("status", "assignee").get(pk=tip.pk)
+        old_status = case.status
+        changes: list[str] = []
+
+        if status is not None and status != old_status:
+            leaving_new = old_status.kind == Status.Kind.NEW and status.kind != Status.Kind.NEW
+            if leaving_new and triage is None and not case.triages.exists():
+                raise CaseRuleError(
+                    "triage_category", f"Record the triage before moving this tip out of “{old_status.name}”."
+                )
+            closing = status.kind == Status.Kind.CLOSED and old_status.kind != Status.Kind.CLOSED
+            if closing and closure is None:
+                raise CaseRuleError("closure_findings", "Record the findings, actions taken and approval to close.")
+            reopening = old_status.kind == Status.Kind.CLOSED and status.kind != Status.Kind.CLOSED
+            if reopening and not reopen_reason.strip():
+                raise CaseRuleError("reopen_reason", "Give the reason for reopening this closed tip.")
+            if reopening:
+                last_closure = case.closures.order_by("-recorded_at", "-pk").first()
+                if last_closure is not None:
+                    last_closure.reopened_at = now
+                    last_closure.reopened_by = actor
+                    last_closure.reopen_reason = _seal_to_case(tip, reopen_reason)
+                    last_closure.save(update_fields=["reopened_at", "reopened_by", "reopen_reason"])
+                changes.append("reopened")
+            if closing:
+                Closure.objects.create(
+                    case=case,
+                    findings=_seal_to_case(tip, closure.findings),
+                    actions_taken=_seal_to_case(tip, closure.actions_taken),
+                    approved_by=closure.approved_by,
+                    recorded_by=actor,
+                    recorded_at=now,
+                )
+                changes.append(f"closure approved by {closure.approved_by.get_username()}")
+            case.status = status
+            changes.append(f"status {old_status.slug} -> {status.slug}")
+        elif closure is not None:
+            raise CaseRuleError("closure_findings", "A closure record goes with moving the tip to a closed status.")
+
+        if triage is not None:
+            Triage.objects.create(
+                case=case,
+                category=triage.category,
+                in_scope=triage.in_scope,
+                priority=triage.priority,
+                outcome=triage.outcome,
+                reasons=_seal_to_case(tip, triage.reasons),
+                recorded_by=actor,
+                recorded_at=now,
+            )
+            changes.append("triage recorded")
+
+        if labels is not None:
+            new_labels = set(labels)
+            if new_labels != set(case.labels.all()):
+                case.labels.set(new_labels)
+                changes.append("labels " + ",".join(sorted(str(label.pk) for label in new_labels)))
+
+        if assignee is not UNCHANGED and assignee != case.assignee:
+            if assignee is not None and not may_read_tip(user=assignee, tip=tip):
+                raise CaseRuleError("assignee", "Assign the tip to someone who can read it (share it with them first).")
+            case.assignee = assignee
+            changes.append(f"assignee {assignee.pk if assignee else '-'}")
+
+        if important is not None and important != case.important:
+            case.important = important
+            changes.append(f"important {'yes' if important else 'no'}")
+
+        if changes:
+            case.updated_at = now
+            case.save()
+            audit.record(actor=actor, action="case.updated", tip_id=tip.pk, detail="; ".join(changes))
+    return case
+
+
+def do_export_tip(*, actor, tip: Tip, secrets: TipSecrets, recipients: Sequence[str], out: BinaryIO) -> None:  # noqa: ANN001
+    """Write the tip's export zip to `out` (ciphertext and a README only) and audit it."""
+    from clarion.casework.export import write_export
+    from clarion.intake.actions import blob_store
+
+    write_export(
+        out,
+        tip=tip,
+        reference=case_file_of(tip).reference,
+        tip_identities={"conversation": secrets.conversation, "case": secrets.case},
+        recipients=list(recipients),
+        store=blob_store(),
+        notes=[bytes(body) for body in tip.notes.values_list("body", flat=True)],
+    )
+    audit.record(actor=actor, action="tip.exported", tip_id=tip.pk)
+
+
+def do_declare_conflict(*, actor, tip: Tip) -> None:  # noqa: ANN001
+    """Keep `actor` off the tip: record the conflict, drop their key wrap and assignment."""
+    with transaction.atomic():
+        ConflictOfInterest.objects.get_or_create(tip=tip, user=actor, defaults={"declared_at": timezone.now()})
+        tip.key_wraps.filter(holder=KeyWrap.Holder.REVIEWER, user=actor).delete()
+        CaseFile.objects.filter(pk=tip.pk, assignee=actor).update(assignee=None)
+        audit.record(actor=actor, action="conflict.declared", tip_id=tip.pk)
+
+
+def do_share_tip(*, actor, tip: Tip, secrets: TipSecrets, reviewer) -> KeyWrap:  # noqa: ANN001
+    """Wrap the tip's secrets to another reviewer's key. No content is re-encrypted."""
+    custody = KeyCustody.objects.filter(user=reviewer, user__is_active=True).first()
+    if custody is None:
+        raise CaseRuleError("reviewer", "This person has no key yet: they must finish enrolment first.")
+    if tip.conflicts.filter(user=reviewer).exists():
+        raise CaseRuleError("reviewer", "This person declared a conflict of interest on this tip.")
+    if tip.key_wraps.filter(holder=KeyWrap.Holder.REVIEWER, user=reviewer).exists():
+        raise CaseRuleError("reviewer", "This person can already read this tip.")
+    wrapped = vault.wrap_secrets({"conversation": secrets.conversation, "case": secrets.case}, [custody.public_key])
+    with transaction.atomic():
+        wrap = KeyWrap.objects.create(
+            tip=tip, holder=KeyWrap.Holder.REVIEWER, user=reviewer, recipient=custody.public_key, wrapped=wrapped
+        )
+        audit.record(actor=actor, action="tip.shared", tip_id=tip.pk, detail=f"with user {reviewer.pk}")
+    return wrap
+
+
+def do_revoke_share(*, actor, tip: Tip, reviewer) -> None:  # noqa: ANN001
+    """Delete a reviewer's key wrap: from now on they cannot open the tip's keys."""
+    if reviewer == actor:
+        raise CaseRuleError("reviewer", "You cannot revoke your own access; declare a conflict of interest instead.")
+    with transaction.atomic():
+        deleted, _ = tip.key_wraps.filter(holder=KeyWrap.Holder.REVIEWER, user=reviewer).delete()
+        if not deleted:
+            raise CaseRuleError("reviewer", "This person cannot read this tip.")
+        CaseFile.objects.filter(pk=tip.pk, assignee=reviewer).update(assignee=None)
+        audit.record(actor=actor, action="share.revoked", tip_id=tip.pk, detail=f"from user {reviewer.pk}")

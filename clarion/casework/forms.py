@@ -1,0 +1,193 @@
+"""Forms reviewers fill in: a reply, a note, the case state, a share, the inbox filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import F
+
+from clarion.casework.actions import ClosureRecord, TriageRecord
+from clarion.casework.models import Label, Status, Triage
+from clarion.intake.forms import MESSAGE_MAX_CHARS, MultipleFileField
+from clarion.intake.models import Channel
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def _username_choice(user) -> str:  # noqa: ANN001
+    return user.get_username()
+
+
+class ReplyForm(forms.Form):
+    message = forms.CharField(
+        label="Reply to the source",
+        help_text="The source reads this after logging in with their receipt.",
+        max_length=MESSAGE_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+    attachments = MultipleFileField(label="Files for the source", required=False)
+    gives_feedback = forms.BooleanField(
+        label="This reply gives the source feedback: the action planned or taken, and its grounds",
+        help_text="The EU Whistleblowing Directive asks for feedback within three months (Art. 9(1)(f)).",
+        required=False,
+    )
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label="Internal note",
+        help_text="Only reviewers who can read this tip see notes; never the source.",
+        max_length=MESSAGE_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class CaseForm(forms.Form):
+    """Status, labels, assignee and flag, with the triage, closure or reopening they may need."""
+
+    status = forms.ModelChoiceField(queryset=Status.objects.all(), empty_label=None)
+    labels = forms.ModelMultipleChoiceField(
+        queryset=Label.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    assignee = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False, empty_label="Nobody")
+    important = forms.BooleanField(label="Important", required=False)
+
+    triage_category = forms.CharField(label="Triage: category", max_length=100, required=False)
+    triage_in_scope = forms.ChoiceField(
+        label="Triage: within the scope of this tip line?", choices=YES_NO, required=False, widget=forms.RadioSelect
+    )
+    triage_priority = forms.ChoiceField(
+        label="Triage: priority", choices=[("", "—"), *Triage.Priority.choices], required=False
+    )
+    triage_outcome = forms.ChoiceField(
+        label="Triage: outcome", choices=[("", "—"), *Triage.Outcome.choices], required=False
+    )
+    triage_reasons = forms.CharField(
+        label="Triage: reasons", max_length=MESSAGE_MAX_CHARS, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    closure_findings = forms.CharField(
+        label="Closure: findings",
+        max_length=MESSAGE_MAX_CHARS,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    closure_actions = forms.CharField(
+        label="Closure: actions taken",
+        max_length=MESSAGE_MAX_CHARS,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    closure_approved_by = forms.ModelChoiceField(
+        label="Closure: approved by", queryset=get_user_model().objects.none(), required=False
+    )
+    reopen_reason = forms.CharField(
+        label="Reason for reopening",
+        max_length=MESSAGE_MAX_CHARS,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    TRIAGE_FIELDS = ("triage_category", "triage_in_scope", "triage_priority", "triage_outcome", "triage_reasons")
+    CLOSURE_FIELDS = ("closure_findings", "closure_actions", "closure_approved_by")
+
+    def __init__(self, *args: Any, readers, approvers, **kwargs: Any) -> None:  # noqa: ANN001
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = readers
+        self.fields["assignee"].label_from_instance = _username_choice
+        self.fields["closure_approved_by"].queryset = approvers
+        self.fields["closure_approved_by"].label_from_instance = _username_choice
+        if not Label.objects.exists():
+            self.fields["labels"].help_text = "No labels yet: admins add them in the administration pages."
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for group, label in ((self.TRIAGE_FIELDS, "triage"), (self.CLOSURE_FIELDS, "closure")):
+            filled = [name for name in group if cleaned.get(name) not in (None, "")]
+            if filled and len(filled) < len(group):
+                for name in group:
+                    if name not in filled:
+                        self.add_error(name, f"Fill in every {label} field, or none.")
+        return cleaned
+
+    def triage(self) -> TriageRecord | None:
+        data = self.cleaned_data
+        if not data.get("triage_category"):
+            return None
+        return TriageRecord(
+            category=data["triage_category"],
+            in_scope=data["triage_in_scope"] == "yes",
+            priority=data["triage_priority"],
+            outcome=data["triage_outcome"],
+            reasons=data["triage_reasons"],
+        )
+
+    def closure(self) -> ClosureRecord | None:
+        data = self.cleaned_data
+        if not data.get("closure_findings"):
+            return None
+        return ClosureRecord(
+            findings=data["closure_findings"],
+            actions_taken=data["closure_actions"],
+            approved_by=data["closure_approved_by"],
+        )
+
+
+class ShareForm(forms.Form):
+    reviewer = forms.ModelChoiceField(label="Share with", queryset=get_user_model().objects.none())
+
+    def __init__(self, *args: Any, candidates, **kwargs: Any) -> None:  # noqa: ANN001
+        super().__init__(*args, **kwargs)
+        self.fields["reviewer"].queryset = candidates
+        self.fields["reviewer"].label_from_instance = _username_choice
+
+
+SORTS = {
+    "received": "-received_at",
+    "-received": "received_at",
+    "activity": "-tip__last_activity_at",
+    "-activity": "tip__last_activity_at",
+    "reference": "reference",
+    "status": "status__position",
+    "assignee": "assignee__username",
+    "deadline": F("due_at").asc(nulls_last=True),
+}
+
+
+class InboxFilterForm(forms.Form):
+    channel = forms.ModelChoiceField(queryset=Channel.objects.all(), required=False, empty_label="All")
+    status = forms.ModelChoiceField(queryset=Status.objects.all(), required=False, empty_label="All")
+    label = forms.ModelChoiceField(queryset=Label.objects.all(), required=False, empty_label="All")
+    assignee = forms.ChoiceField(required=False)
+    unread = forms.BooleanField(label="Unread only", required=False)
+    deadline = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any"), ("overdue", "Overdue"), ("soon", "Due within two days")],
+    )
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("received", "Newest first"),
+            ("-received", "Oldest first"),
+            ("activity", "Latest activity"),
+            ("-activity", "Least recent activity"),
+            ("reference", "Reference"),
+            ("status", "Status"),
+            ("assignee", "Assignee"),
+            ("deadline", "Next deadline"),
+        ],
+    )
+
+    def __init__(self, *args: Any, user, **kwargs: Any) -> None:  # noqa: ANN001
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].label_from_instance = str
+        assignees = get_user_model().objects.filter(assigned_cases__isnull=False).distinct().order_by("username")
+        self.fields["assignee"].choices = [
+            ("", "Anyone"),
+            ("me", "Me"),
+            ("none", "Nobody"),
+            *((str(u.pk), u.get_username()) for u in assignees if u.pk != user.pk),
+        ]

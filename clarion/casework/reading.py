@@ -1,0 +1,137 @@
+"""Decrypt what a reviewer sees of one tip: answers, conversation, files, notes, records."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from clarion import vault
+from clarion.casework.access import TipSecrets
+from clarion.casework.models import CaseFile
+from clarion.intake.models import Tip
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    id: int
+    name: str
+    size: int
+
+
+@dataclass(frozen=True)
+class MessageEntry:
+    author: str
+    sent_by: str
+    created_at: datetime
+    text: str
+    files: list[FileEntry]
+
+
+@dataclass(frozen=True)
+class NoteEntry:
+    author: str
+    created_at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class TriageEntry:
+    category: str
+    in_scope: bool
+    priority: str
+    outcome: str
+    reasons: str
+    recorded_by: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class ClosureEntry:
+    findings: str
+    actions_taken: str
+    approved_by: str
+    recorded_by: str
+    recorded_at: datetime
+    reopened_at: datetime | None
+    reopen_reason: str
+    reopened_by: str
+
+
+@dataclass(frozen=True)
+class ReviewerTip:
+    answers: list[dict[str, Any]]
+    message: str
+    files: list[FileEntry]
+    conversation: list[MessageEntry]
+    notes: list[NoteEntry]
+    triages: list[TriageEntry]
+    closures: list[ClosureEntry]
+
+
+def _name(user) -> str:  # noqa: ANN001
+    return user.get_username() if user is not None else "(removed account)"
+
+
+def decrypt_tip_for_reviewer(tip: Tip, case: CaseFile, secrets: TipSecrets) -> ReviewerTip:
+    """Decrypt the tip with its conversation key and the case records with its case key."""
+    conversation_key = [secrets.conversation]
+    case_key = [secrets.case]
+
+    def text(ciphertext: bytes | None, identities: list) -> str:  # noqa: ANN001
+        return vault.decrypt(bytes(ciphertext), identities).decode() if ciphertext else ""
+
+    content = json.loads(vault.decrypt(bytes(tip.answers), conversation_key))
+    files_by_message: dict[int | None, list[FileEntry]] = {}
+    for tip_file in tip.files.all():
+        entry = FileEntry(tip_file.pk, text(tip_file.name, conversation_key), tip_file.size)
+        files_by_message.setdefault(tip_file.message_id, []).append(entry)
+    conversation = [
+        MessageEntry(
+            author=msg.author,
+            sent_by=_name(msg.sent_by) if msg.author == msg.Author.REVIEWER else "Source",
+            created_at=msg.created_at,
+            text=text(msg.body, conversation_key),
+            files=files_by_message.get(msg.pk, []),
+        )
+        for msg in tip.messages.select_related("sent_by")
+    ]
+    notes = [
+        NoteEntry(_name(note.author), note.created_at, text(note.body, case_key))
+        for note in tip.notes.select_related("author")
+    ]
+    triages = [
+        TriageEntry(
+            category=t.category,
+            in_scope=t.in_scope,
+            priority=t.get_priority_display(),
+            outcome=t.get_outcome_display(),
+            reasons=text(t.reasons, case_key),
+            recorded_by=_name(t.recorded_by),
+            recorded_at=t.recorded_at,
+        )
+        for t in case.triages.select_related("recorded_by")
+    ]
+    closures = [
+        ClosureEntry(
+            findings=text(c.findings, case_key),
+            actions_taken=text(c.actions_taken, case_key),
+            approved_by=_name(c.approved_by),
+            recorded_by=_name(c.recorded_by),
+            recorded_at=c.recorded_at,
+            reopened_at=c.reopened_at,
+            reopen_reason=text(c.reopen_reason, case_key),
+            reopened_by=_name(c.reopened_by) if c.reopened_at else "",
+        )
+        for c in case.closures.select_related("approved_by", "recorded_by", "reopened_by")
+    ]
+    return ReviewerTip(
+        answers=content["answers"],
+        message=content["message"],
+        files=files_by_message.get(None, []),
+        conversation=conversation,
+        notes=notes,
+        triages=triages,
+        closures=closures,
+    )

@@ -1,0 +1,359 @@
+"""Reviewer pages: the inbox, a tip, its files, and the forms that act on it.
+
+Every page is behind `reviewer_required` (both factors and an identity held) and every tip
+goes through `access_tip_for_reviewer`. Pages are never cached: they show decrypted content.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from clarion import vault
+from clarion.accounts.decorators import reviewer_required
+from clarion.accounts.staff_keys import held_identity
+from clarion.casework import actions
+from clarion.casework.access import (
+    TipSecrets,
+    access_tip_file_for_reviewer,
+    access_tip_for_reviewer,
+    closure_approvers,
+    readers_of_tip,
+    share_candidates_for_tip,
+    unlock_tip_for_reviewer,
+)
+from clarion.casework.deadlines import DUE_SOON
+from clarion.casework.forms import SORTS, CaseForm, InboxFilterForm, NoteForm, ReplyForm, ShareForm
+from clarion.casework.models import CaseFile
+from clarion.casework.reading import decrypt_tip_for_reviewer
+from clarion.intake.actions import blob_store
+from clarion.intake.models import Tip
+from clarion.intake.uploads import EncryptingUploadHandler, UploadLimits, parse_upload
+from clarion.intake.views import csrf_failed
+
+PAGE_SIZE = 50
+EXPIRED_FORM = "This form expired before it was sent. Nothing was saved: send it again."
+FILES_NOT_KEPT = "Browsers never keep chosen files: attach them again before sending."
+LOCKED = (
+    "Your key does not open this tip. Log out and in again; if this persists, ask a colleague "
+    "who can read it to share it with you again."
+)
+
+
+def staff_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Guard a reviewer page and keep it out of every cache."""
+    return never_cache(reviewer_required(view))
+
+
+class TipLocked(Exception):
+    pass
+
+
+def _secrets(request: HttpRequest, tip: Tip) -> TipSecrets:
+    keypair = held_identity(request)
+    if keypair is None:  # pragma: no cover - reviewer_required checked it
+        raise TipLocked
+    try:
+        return unlock_tip_for_reviewer(tip=tip, user=request.user, keypair=keypair)
+    except vault.DecryptionError:
+        raise TipLocked from None
+
+
+def _locked(request: HttpRequest) -> HttpResponse:
+    return render(request, "casework/locked.html", {"message": LOCKED}, status=403)
+
+
+def _handle_locked(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except TipLocked:
+            return _locked(request)
+
+    return wrapper
+
+
+def _case_form(tip: Tip, case: CaseFile, data: Any = None) -> CaseForm:
+    initial = {
+        "status": case.status_id,
+        "labels": list(case.labels.values_list("pk", flat=True)),
+        "assignee": case.assignee_id,
+        "important": case.important,
+    }
+    readers = readers_of_tip(tip)
+    return CaseForm(data, initial=initial, readers=readers, approvers=closure_approvers())
+
+
+def _render_tip(
+    request: HttpRequest,
+    tip: Tip,
+    *,
+    secrets: TipSecrets,
+    reply_form: ReplyForm | None = None,
+    note_form: NoteForm | None = None,
+    case_form: CaseForm | None = None,
+    share_form: ShareForm | None = None,
+    problems: list[str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    case = actions.case_file_of(tip)
+    context = {
+        "tip": tip,
+        "case": case,
+        "decrypted": decrypt_tip_for_reviewer(tip, case, secrets),
+        "reply_form": reply_form or ReplyForm(),
+        "note_form": note_form or NoteForm(),
+        "case_form": case_form or _case_form(tip, case),
+        "share_form": share_form or ShareForm(candidates=share_candidates_for_tip(tip)),
+        "readers": readers_of_tip(tip),
+        "problems": problems or [],
+    }
+    return render(request, "casework/tip.html", context, status=status)
+
+
+@staff_page
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    form = InboxFilterForm(request.GET or None, user=request.user)
+    now = timezone.now()
+    cases = CaseFile.objects.for_reviewer(request.user).with_seen_by(request.user).for_inbox()
+    sort = "received"
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["channel"]:
+            cases = cases.filter(tip__channel=data["channel"])
+        if data["status"]:
+            cases = cases.filter(status=data["status"])
+        if data["label"]:
+            cases = cases.filter(labels=data["label"])
+        if data["assignee"] == "me":
+            cases = cases.filter(assignee=request.user)
+        elif data["assignee"] == "none":
+            cases = cases.filter(assignee__isnull=True)
+        elif data["assignee"]:
+            cases = cases.filter(assignee_id=data["assignee"])
+        if data["unread"]:
+            cases = cases.filter(seen=False)
+        if data["deadline"] == "overdue":
+            cases = cases.filter(due_at__lt=now)
+        elif data["deadline"] == "soon":
+            cases = cases.filter(due_at__gte=now, due_at__lte=now + DUE_SOON)
+        sort = data["sort"] or sort
+    cases = cases.order_by(SORTS[sort], "pk")
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode(), "now": now, "soon": now + DUE_SOON}
+    return render(request, "casework/inbox.html", context)
+
+
+@staff_page
+@require_GET
+@_handle_locked
+def tip_detail(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
+    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    secrets = _secrets(request, tip)
+    response = _render_tip(request, tip, secrets=secrets)
+    actions.do_record_tip_read(actor=request.user, tip=tip)
+    return response
+
+
+@staff_page
+@require_GET
+@_handle_locked
+def download_file(request: HttpRequest, tip_id: uuid.UUID, file_id: int) -> HttpResponse:
+    tip_file = access_tip_file_for_reviewer(user=request.user, tip_id=tip_id, file_id=file_id)
+    secrets = _secrets(request, tip_file.tip)
+    try:
+        reader = blob_store().open(tip_file.blob)
+    except vault.BlobPathError:
+        return render(request, "casework/locked.html", {"message": "This file is missing from storage."}, status=410)
+    chunks = vault.iter_decrypted(reader, [secrets.conversation])
+    try:
+        # The header, and so a wrong key, is checked before the first chunk: fail as a page,
+        # not as a download cut short.
+        first = next(chunks, b"")
+    except vault.DecryptionError:
+        reader.close()
+        raise TipLocked from None
+
+    def body():  # noqa: ANN202
+        try:
+            yield first
+            yield from chunks
+        finally:
+            chunks.close()
+            reader.close()
+
+    actions.do_record_file_download(actor=request.user, tip_file=tip_file)
+    response = StreamingHttpResponse(body(), content_type="application/octet-stream")
+    # Never inline: a file from a source is untrusted and must not run in a staff browser.
+    filename = _safe_filename(vault.decrypt(bytes(tip_file.name), [secrets.conversation]).decode())
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    response["Content-Length"] = str(tip_file.size)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@staff_page
+@require_POST
+@_handle_locked
+def export(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
+    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    secrets = _secrets(request, tip)
+    keypair = held_identity(request)
+    # Only ciphertext and the README reach this temporary file (see export.py).
+    out = tempfile.TemporaryFile()  # FileResponse closes it
+    actions.do_export_tip(actor=request.user, tip=tip, secrets=secrets, recipients=[keypair.recipient], out=out)
+    out.seek(0)
+    reference = actions.case_file_of(tip).reference
+    response = FileResponse(out, as_attachment=True, filename=f"clarion-{reference}.zip")
+    response["Content-Type"] = "application/zip"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _safe_filename(name: str) -> str:
+    """Keep a source's file name readable but never a path or a control sequence."""
+    cleaned = "".join("_" if ch in "/\\" or ord(ch) < 32 or ord(ch) == 127 else ch for ch in name).strip(" .")
+    return cleaned or "file"
+
+
+@staff_page
+@csrf_exempt
+@require_POST
+@_handle_locked
+def reply(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
+    # The gatekeeper runs before the body is read: a denied reviewer's files are never stored.
+    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    secrets = _secrets(request, tip)
+    channel = tip.channel
+    limits = UploadLimits(
+        max_files=channel.max_files,
+        max_file_bytes=channel.max_file_bytes,
+        max_submission_bytes=channel.max_submission_bytes,
+        # The channel's switch is about what sources may send; reviewers may always attach.
+        files_allowed=True,
+    )
+    store = blob_store()
+    handler = EncryptingUploadHandler(request, store=store, recipients=[tip.conversation_public_key], limits=limits)
+    parse_upload(request, handler)
+    form = ReplyForm(request.POST, request.FILES)
+    problems = handler.report.errors(limits)
+    if csrf_failed(request):
+        problems.insert(0, EXPIRED_FORM)
+    if problems or not form.is_valid():
+        handler.report.discard(store)
+        problems.append(FILES_NOT_KEPT)
+        return _render_tip(request, tip, secrets=secrets, reply_form=form, problems=problems, status=400)
+    try:
+        actions.do_send_reviewer_message(
+            actor=request.user,
+            tip=tip,
+            message=form.cleaned_data["message"],
+            uploads=form.cleaned_data.get("attachments", []),
+            gives_feedback=form.cleaned_data["gives_feedback"],
+        )
+    except Exception:
+        handler.report.discard(store)
+        raise
+    return redirect(reverse("casework:tip", args=[tip.pk]) + "#conversation-title")
+
+
+@staff_page
+@require_POST
+@_handle_locked
+def add_note(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
+    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _render_tip(request, tip, secrets=_secrets(request, tip), note_form=form, status=400)
+    actions.do_add_note(actor=request.user, tip=tip, text=form.cleaned_data["note"])
+    return redirect(reverse("casework:tip", args=[tip.pk]) + "#notes-title")
+
+
+@staff_page
+@require_POST
+@_handle_locked
+def update_case(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
+    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    case = actions.case_file_of(tip)
+    form = _case_form(tip, case, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.do_update_case(
+                actor=request.user,
+                tip=tip,
+                status=data["status"],
+                labels=data["labels"],
+                assignee=data["assignee"],
+                important=data["important"],
+                triage=form.triage(),
+                closure=form.closure(),
+                reopen_reason=data["reopen_reason"],
+            )
+        except actions.CaseRuleError as error:
+            form.add_error(error.field, error.message)
+        else:
+            return redirect(reverse("casework:tip", args=[tip.pk]) + "#case-title")
+    return _render_tip(request, tip, secrets=_secrets(request, tip), case_form=form, status=400)
+
+
+@staff_page
+@require_POST
+def declare_conflict(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
+    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    actions.do_declare_conflict(actor=request.user, tip=tip)
+    return render(request, "casework/conflict_declared.html", {})
+
+
+@staff_page
+@require_POST
+@_handle_locked
+def share(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
+    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    secrets = _secrets(request, tip)
+    form = ShareForm(request.POST, candidates=share_candidates_for_tip(tip))
+    if form.is_valid():
+        try:
+            actions.do_share_tip(actor=request.user, tip=tip, secrets=secrets, reviewer=form.cleaned_data["reviewer"])
+        except actions.CaseRuleError as error:
+            form.add_error("reviewer", error.message)
+        else:
+            return redirect(reverse("casework:tip", args=[tip.pk]) + "#access-title")
+    return _render_tip(request, tip, secrets=secrets, share_form=form, status=400)
+
+
+@staff_page
+@require_POST
+@_handle_locked
+def revoke(request: HttpRequest, tip_id: uuid.UUID, user_id: int) -> HttpResponse:
+    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    reviewer = readers_of_tip(tip).filter(pk=user_id).first()
+    problems: list[str] = []
+    if reviewer is None:
+        problems.append("This person cannot read this tip.")
+    else:
+        try:
+            actions.do_revoke_share(actor=request.user, tip=tip, reviewer=reviewer)
+        except actions.CaseRuleError as error:
+            problems.append(error.message)
+        else:
+            return redirect(reverse("casework:tip", args=[tip.pk]) + "#access-title")
+    return _render_tip(request, tip, secrets=_secrets(request, tip), problems=problems, status=400)

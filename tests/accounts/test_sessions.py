@@ -1,0 +1,111 @@
+"""Staff sessions end on their own (idle, absolute) and when the account is disabled."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.test import Client
+
+from clarion.accounts import sessions
+from clarion.accounts.models import StaffSession
+from tests.accounts.helpers import log_in, make_staff
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def logged_in():
+    user, device, _ = make_staff("rita", "reviewer")
+    client = Client()
+    log_in(client, user, device)
+    return user, client
+
+
+def test_a_session_idle_past_the_limit_is_logged_out(logged_in, monkeypatch):
+    _user, client = logged_in
+    start = sessions.now()
+
+    monkeypatch.setattr(sessions, "now", lambda: start + settings.STAFF_IDLE_SECONDS - 10)
+    assert client.get("/staff/account/").status_code == 200
+    monkeypatch.setattr(sessions, "now", lambda: start + 2 * settings.STAFF_IDLE_SECONDS + 1)
+    response = client.get("/staff/account/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/staff/login/")
+    assert not StaffSession.objects.exists()
+
+
+def test_activity_keeps_a_session_open_only_until_the_absolute_limit(logged_in, monkeypatch):
+    _user, client = logged_in
+    start = sessions.now()
+    step = settings.STAFF_IDLE_SECONDS - 60
+    moment = start
+    while moment + step < start + settings.STAFF_MAX_SECONDS:
+        moment += step
+        monkeypatch.setattr(sessions, "now", lambda m=moment: m)
+        assert client.get("/staff/account/").status_code == 200
+
+    monkeypatch.setattr(sessions, "now", lambda: start + settings.STAFF_MAX_SECONDS + 1)
+
+    assert client.get("/staff/account/").status_code == 302
+
+
+def test_disabling_a_person_ends_all_their_sessions():
+    # Given an admin, and a reviewer logged in from two browsers
+    admin, admin_device, _ = make_staff("ada", "admin")
+    rita, rita_device, _ = make_staff("rita", "reviewer")
+    laptop, phone, admin_client = Client(), Client(), Client()
+    log_in(laptop, rita, rita_device)
+    log_in(phone, rita, rita_device, steps_ahead=1)
+    log_in(admin_client, admin, admin_device)
+    rita_sessions = list(StaffSession.objects.filter(user=rita).values_list("session_key", flat=True))
+    assert len(rita_sessions) == 2
+
+    # When the admin disables her
+    response = admin_client.post(f"/staff/people/{rita.pk}/active/", {"active": "0"})
+
+    # Then both sessions are gone from the store, and neither browser gets in
+    assert response.status_code == 302
+    assert not Session.objects.filter(session_key__in=rita_sessions).exists()
+    assert laptop.get("/staff/account/").status_code == 302
+    assert phone.get("/staff/account/").status_code == 302
+    assert admin_client.get("/staff/account/").status_code == 200
+
+
+def test_a_disabled_person_cannot_log_in():
+    rita, device, _ = make_staff("rita", "reviewer")
+    rita.is_active = False
+    rita.save()
+
+    response = Client().post("/staff/login/", {"username": "rita", "password": "correct horse battery staple"})
+
+    assert response.status_code == 400
+
+
+def test_a_reviewer_cannot_disable_anyone():
+    rita, device, _ = make_staff("rita", "reviewer")
+    sam, _, _ = make_staff("sam", "reviewer")
+    client = Client()
+    log_in(client, rita, device)
+
+    assert client.post(f"/staff/people/{sam.pk}/active/", {"active": "0"}).status_code == 404
+    sam.refresh_from_db()
+    assert sam.is_active
+
+
+def test_the_reviewer_client_fixture_is_logged_in_through_the_real_views(reviewer_client, reviewer):
+    session_key = reviewer_client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    assert StaffSession.objects.get(session_key=session_key).user == reviewer
+    assert reviewer_client.cookies[settings.STAFF_KEY_COOKIE_NAME].value
+    assert reviewer_client.get("/staff/account/").status_code == 200
+
+
+def test_the_same_person_logs_in_from_two_browsers_with_successive_codes(reviewer):
+    from tests.accounts.helpers import logged_in_client
+
+    first, second = logged_in_client(reviewer), logged_in_client(reviewer)
+
+    assert first.get("/staff/account/").status_code == 200
+    assert second.get("/staff/account/").status_code == 200

@@ -1,0 +1,98 @@
+"""The audit log is append-only and hash-chained; `audit verify` finds the first broken row."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from clarion.casework import audit
+from clarion.casework.models import AppendOnlyError, AuditEntry
+
+
+@pytest.fixture
+def log(db, reviewer):
+    for n in range(5):
+        audit.record(actor=reviewer, action="tip.read", detail=f"entry {n}")
+    return list(AuditEntry.objects.order_by("seq"))
+
+
+def verify_output() -> str:
+    from io import StringIO
+
+    out = StringIO()
+    call_command("audit", "verify", stdout=out)
+    return out.getvalue()
+
+
+def test_an_untouched_log_verifies(log):
+    output = verify_output()
+
+    assert "intact: 5 rows" in output
+    assert log[-1].hash in output
+
+
+def test_editing_a_row_in_the_database_is_caught_at_that_row(log):
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE casework_auditentry SET actor_name = 'someone' WHERE seq = 3")
+
+    with pytest.raises(CommandError, match="row 3: was changed"):
+        verify_output()
+
+
+def test_deleting_a_row_in_the_database_is_caught(log):
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM casework_auditentry WHERE seq = 2")
+
+    with pytest.raises(CommandError, match="row 2 is missing"):
+        verify_output()
+
+
+def test_rewriting_a_row_and_its_hash_is_caught_at_the_next_row(log):
+    entry = log[1]
+    entry.detail = "forged"
+    forged = entry.compute_hash()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE casework_auditentry SET detail = 'forged', hash = %s WHERE seq = 2", [forged])
+
+    with pytest.raises(CommandError, match="row 3: does not follow"):
+        verify_output()
+
+
+def test_the_orm_refuses_to_change_or_delete_entries(log):
+    with pytest.raises(AppendOnlyError):
+        log[0].save()
+    with pytest.raises(AppendOnlyError):
+        log[0].delete()
+    with pytest.raises(AppendOnlyError):
+        AuditEntry.objects.filter(seq=1).update(detail="x")
+    with pytest.raises(AppendOnlyError):
+        AuditEntry.objects.all().delete()
+
+
+def test_python_m_clarion_audit_verify_catches_an_edit_in_a_real_database(tmp_path):
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+
+    env = {**os.environ, "CLARION_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "clarion.settings"}
+
+    def clarion(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "clarion", *args], capture_output=True, text=True, env=env)
+
+    # Given a migrated database with three audit entries
+    assert clarion("migrate", "--verbosity", "0").returncode == 0
+    script = "from clarion.casework import audit\nfor n in range(3): audit.record(actor=None, action='test')"
+    assert clarion("shell", "-c", script).returncode == 0
+    intact = clarion("audit", "verify")
+    assert intact.returncode == 0 and "intact: 3 rows" in intact.stdout
+
+    # When a row is edited with the database's own tool
+    with sqlite3.connect(tmp_path / "clarion.sqlite3") as db:
+        db.execute("UPDATE casework_auditentry SET action = 'nothing' WHERE seq = 2")
+
+    # Then verify fails and names the row
+    broken = clarion("audit", "verify")
+    assert broken.returncode != 0
+    assert "row 2" in broken.stderr
