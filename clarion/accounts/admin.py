@@ -14,7 +14,7 @@ from clarion.accounts.sessions import end_sessions
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "mission"]
+    list_display = ["name", "mission", "offline_public_key"]
 
 
 @admin.register(KeyCustody)

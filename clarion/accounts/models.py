@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+
+from clarion import vault
 
 
 class Organisation(models.Model):
@@ -14,12 +17,29 @@ class Organisation(models.Model):
 
     name = models.CharField(max_length=200)
     mission = models.CharField(max_length=300, blank=True, help_text="One line under the name.")
+    offline_public_key = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Optional: an age public key (age1…) whose private half never touches this server. "
+        "Every new tip's keys are also wrapped to it, so an export opens on an offline machine.",
+    )
 
     class Meta:
         verbose_name = "organisation"
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        self.offline_public_key = self.offline_public_key.strip().lower()
+        if self.offline_public_key.startswith("age-secret-key-"):
+            # Never keep a private key pasted by mistake: it would sit in the clear.
+            self.offline_public_key = ""
+            raise ValidationError(
+                {"offline_public_key": "This is a private key: paste the public key (age1…) and keep this one offline."}
+            )
+        if self.offline_public_key and not vault.is_valid_recipient(self.offline_public_key):
+            raise ValidationError({"offline_public_key": "This is not an age public key: it starts with age1."})
 
     @classmethod
     def current(cls) -> Organisation:

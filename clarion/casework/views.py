@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clarion import vault
 from clarion.accounts.decorators import reviewer_required
+from clarion.accounts.models import Organisation
 from clarion.accounts.staff_keys import held_identity
 from clarion.casework import actions
 from clarion.casework.access import (
@@ -219,7 +220,9 @@ def export(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
     keypair = held_identity(request)
     # Only ciphertext and the README reach this temporary file (see export.py).
     out = tempfile.TemporaryFile()  # FileResponse closes it
-    actions.do_export_tip(actor=request.user, tip=tip, secrets=secrets, recipients=[keypair.recipient], out=out)
+    offline_key = Organisation.current().offline_public_key
+    recipients = [keypair.recipient, *([offline_key] if offline_key else [])]
+    actions.do_export_tip(actor=request.user, tip=tip, secrets=secrets, recipients=recipients, out=out)
     out.seek(0)
     reference = actions.case_file_of(tip).reference
     response = FileResponse(out, as_attachment=True, filename=f"clarion-{reference}.zip")

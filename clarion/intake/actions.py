@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from clarion import vault
 from clarion.accounts.keys import kdf_params
-from clarion.accounts.models import KeyCustody
+from clarion.accounts.models import KeyCustody, Organisation
 from clarion.accounts.notifications import Event, send_notice
 from clarion.intake.models import Channel, KeyWrap, Message, Question, Tip, TipFile
 from clarion.intake.uploads import EncryptedUpload
@@ -46,10 +46,10 @@ def _encrypt_json(value: Any, recipient: str) -> bytes:
 
 
 def _reader_wraps(tip: Tip, keys: TipKeys) -> list[KeyWrap]:
-    """Wrap the tip's secrets to every receiver of its channel who holds a key."""
+    """Wrap the tip's secrets to every receiver of its channel who holds a key, and the offline key."""
     secrets_ = {"conversation": keys.conversation.identity, "case": keys.case.identity}
     custodies = KeyCustody.objects.filter(user__in=tip.channel.receivers.filter(is_active=True))
-    return [
+    wraps = [
         KeyWrap(
             tip=tip,
             holder=KeyWrap.Holder.REVIEWER,
@@ -59,6 +59,17 @@ def _reader_wraps(tip: Tip, keys: TipKeys) -> list[KeyWrap]:
         )
         for custody in custodies
     ]
+    offline_key = Organisation.current().offline_public_key
+    if offline_key:
+        wraps.append(
+            KeyWrap(
+                tip=tip,
+                holder=KeyWrap.Holder.ORGANISATION,
+                recipient=offline_key,
+                wrapped=vault.wrap_secrets(secrets_, [offline_key]),
+            )
+        )
+    return wraps
 
 
 def _file_rows(tip: Tip, uploads: Sequence[tuple[Question | None, EncryptedUpload]], message=None) -> list[TipFile]:  # noqa: ANN001

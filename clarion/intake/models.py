@@ -148,6 +148,7 @@ class KeyWrap(models.Model):
     class Holder(models.TextChoices):
         SOURCE = "source", "Source (receipt)"
         REVIEWER = "reviewer", "Reviewer"
+        ORGANISATION = "organisation", "Offline organisation key"
 
     tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="key_wraps")
     holder = models.CharField(max_length=20, choices=Holder.choices)
