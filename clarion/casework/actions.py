@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, BinaryIO
 
 from django.db import IntegrityError, transaction
@@ -28,6 +29,7 @@ from clarion.casework.models import (
     Triage,
     new_reference,
 )
+from clarion.intake.actions import blob_store
 from clarion.intake.models import KeyWrap, Message, Tip, TipFile
 from clarion.intake.uploads import EncryptedUpload
 
@@ -216,6 +218,8 @@ def do_update_case(
                     last_closure.reopened_by = actor
                     last_closure.reopen_reason = _seal_to_case(tip, reopen_reason)
                     last_closure.save(update_fields=["reopened_at", "reopened_by", "reopen_reason"])
+                case.destroy_after = None
+                case.destruction_warned = False
                 changes.append("reopened")
             if closing:
                 Closure.objects.create(
@@ -227,6 +231,8 @@ def do_update_case(
                     recorded_at=now,
                 )
                 changes.append(f"closure approved by {closure.approved_by.get_username()}")
+                case.destroy_after = now + timedelta(days=tip.channel.retain_closed_days)
+                case.destruction_warned = False
             case.status = status
             changes.append(f"status {old_status.slug} -> {status.slug}")
         elif closure is not None:
@@ -271,7 +277,6 @@ def do_update_case(
 def do_export_tip(*, actor, tip: Tip, secrets: TipSecrets, recipients: Sequence[str], out: BinaryIO) -> None:  # noqa: ANN001
     """Write the tip's export zip to `out` (ciphertext and a README only) and audit it."""
     from clarion.casework.export import write_export
-    from clarion.intake.actions import blob_store
 
     write_export(
         out,
@@ -322,3 +327,34 @@ def do_revoke_share(*, actor, tip: Tip, reviewer) -> None:  # noqa: ANN001
             raise CaseRuleError("reviewer", "This person cannot read this tip.")
         CaseFile.objects.filter(pk=tip.pk, assignee=reviewer).update(assignee=None)
         audit.record(actor=actor, action="share.revoked", tip_id=tip.pk, detail=f"from user {reviewer.pk}")
+
+
+POSTPONE_DAYS = 30
+
+
+def do_postpone_destruction(*, actor, tip: Tip) -> CaseFile:  # noqa: ANN001
+    """Keep a closed tip POSTPONE_DAYS longer than planned (or than now, if that is later)."""
+    with transaction.atomic():
+        case = CaseFile.objects.select_for_update().get(pk=tip.pk)
+        if case.destroy_after is None:
+            raise CaseRuleError(None, "Only a closed tip has a destruction date to postpone.")
+        case.destroy_after = max(case.destroy_after, timezone.now()) + timedelta(days=POSTPONE_DAYS)
+        case.destruction_warned = False
+        case.save(update_fields=["destroy_after", "destruction_warned"])
+        audit.record(actor=actor, action="retention.postponed", tip_id=tip.pk, detail=f"{POSTPONE_DAYS} days")
+    return case
+
+
+def do_destroy_tip(*, tip: Tip) -> None:
+    """Destroy a tip for good: overwrite its blobs, delete its rows and key wraps; keep an audit entry.
+
+    Blobs go first: if the process dies half-way, the rows still name the blobs left, and the
+    next run finishes the job. The audit log keeps only that the tip existed and was destroyed.
+    """
+    store = blob_store()
+    for blob in tip.files.values_list("blob", flat=True):
+        store.delete(blob)
+    with transaction.atomic():
+        tip_id = tip.pk
+        Tip.objects.filter(pk=tip_id).delete()
+        audit.record(actor=None, action="tip.destroyed", tip_id=tip_id, detail="retention period over")

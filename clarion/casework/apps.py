@@ -7,4 +7,9 @@ class CaseworkConfig(AppConfig):
     verbose_name = "Casework"
 
     def ready(self) -> None:
+        from clarion import schedule
         from clarion.casework import receivers  # noqa: F401 - connects the new-tip receiver
+        from clarion.casework.tasks import apply_retention, send_deadline_reminders
+
+        schedule.register(send_deadline_reminders, every=3600)
+        schedule.register(apply_retention, every=3600)

@@ -113,6 +113,10 @@ class CaseFile(models.Model):
     feedback_given_at = models.DateTimeField(null=True, blank=True)
     due_step = models.CharField(max_length=20, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
+    reminded_step = models.CharField(max_length=20, blank=True, help_text="The deadline last reminded of.")
+    # Retention: a closed tip is destroyed at destroy_after, unless someone postpones it.
+    destroy_after = models.DateTimeField(null=True, blank=True)
+    destruction_warned = models.BooleanField(default=False)
 
     objects = CaseFileQuerySet.as_manager()
 
@@ -122,6 +126,7 @@ class CaseFile(models.Model):
             models.Index(fields=["assignee", "-received_at"]),
             models.Index(fields=["-received_at"]),
             models.Index(fields=["due_at"]),
+            models.Index(fields=["destroy_after"]),
         ]
 
     def __str__(self) -> str:

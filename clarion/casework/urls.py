@@ -13,6 +13,7 @@ urlpatterns = [
     path("<uuid:tip_id>/case/", views.update_case, name="case"),
     path("<uuid:tip_id>/export/", views.export, name="export"),
     path("<uuid:tip_id>/conflict/", views.declare_conflict, name="conflict"),
+    path("<uuid:tip_id>/postpone/", views.postpone_destruction, name="postpone"),
     path("<uuid:tip_id>/share/", views.share, name="share"),
     path("<uuid:tip_id>/share/<int:user_id>/revoke/", views.revoke, name="revoke"),
 ]

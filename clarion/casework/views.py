@@ -320,6 +320,17 @@ def update_case(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
 
 @staff_page
 @require_POST
+def postpone_destruction(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
+    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    try:
+        actions.do_postpone_destruction(actor=request.user, tip=tip)
+    except actions.CaseRuleError:
+        pass  # the page shows no destruction date to postpone
+    return redirect("casework:tip", tip_id=tip.pk)
+
+
+@staff_page
+@require_POST
 def declare_conflict(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
     tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
     actions.do_declare_conflict(actor=request.user, tip=tip)

@@ -56,6 +56,9 @@ class Channel(models.Model):
     feedback_within_months = models.PositiveSmallIntegerField(
         default=3, help_text="Months to give the source feedback (the Directive's maximum: 3)."
     )
+    retain_closed_days = models.PositiveIntegerField(
+        default=90, help_text="Days a closed tip is kept before it is destroyed (a warning goes out 72 hours ahead)."
+    )
     position = models.PositiveIntegerField(default=0)
 
     objects = ChannelQuerySet.as_manager()

@@ -34,6 +34,7 @@ def test_admin_adds_a_channel_with_an_ordered_choice_question(admin_client, revi
         "position": 1,
         "acknowledge_within_days": 7,
         "feedback_within_months": 3,
+        "retain_closed_days": 90,
         "questions-TOTAL_FORMS": 1,
         "questions-INITIAL_FORMS": 0,
         "questions-0-position": 0,
