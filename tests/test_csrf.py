@@ -46,3 +46,14 @@ def test_null_origin_without_the_token_is_refused(channel):
     response = client.post("/tip/logout/")
 
     assert response.status_code == 403
+
+
+def test_an_expired_staff_form_is_explained_on_a_staff_page(db):
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post("/staff/login/", {"username": "x", "password": "y"})
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "This form expired" in html
+    assert "tip" not in html.split("<main", 1)[1].lower()

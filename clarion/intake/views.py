@@ -78,8 +78,9 @@ def csrf_failed(request: HttpRequest) -> bool:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """Explain an expired form in plain words (Django's CSRF_FAILURE_VIEW)."""
-    return render(request, "intake/expired.html", status=403)
+    """Explain an expired form in plain words (Django's CSRF_FAILURE_VIEW), on the page's own surface."""
+    template = "accounts/expired.html" if request.path.startswith("/staff/") else "intake/expired.html"
+    return render(request, template, status=403)
 
 
 def _limits(channel: Channel) -> UploadLimits:
