@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clarion.accounts.keys import unlock_identity
+from clarion.accounts.roles import is_admin, is_reviewer
 from clarion.intake.models import Channel, GuidancePage, Question
 
 
@@ -18,8 +22,12 @@ def test_demo_loads_three_channels_and_a_reviewer_whose_printed_password_unlocks
     call_command("demo", stdout=out)
 
     password = re.search(r"Reviewer account: reviewer / (\S+)", out.getvalue()).group(1)
+    secret = re.search(r"Authenticator secret \(TOTP, 6 digits, 30 s\): (\S+)", out.getvalue()).group(1)
     user = authenticate(username="reviewer", password=password)
     assert user is not None
+    device = TOTPDevice.objects.get(user=user)
+    assert device.verify_token(f"{totp(base64.b32decode(secret)):06d}")
+    assert is_reviewer(user) and is_admin(user)
     assert unlock_identity(user.key_custody, password).recipient == user.key_custody.public_key
     channels = Channel.objects.open()
     assert channels.count() == 3

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import secrets
 
+import segno
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from clarion.accounts.keys import create_key_custody
+from clarion.accounts.keys import enrol_key_custody
 from clarion.accounts.models import Organisation
+from clarion.accounts.roles import ADMIN, REVIEWER, grant_role
 from clarion.intake.models import Channel, GuidancePage, Question
 from clarion.vault import WORDLIST
 
@@ -101,8 +106,8 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         if Organisation.objects.exists():
             self.stdout.write(
-                "Demo content is already loaded. The reviewer's password was printed the first time; "
-                "set a new one with: python -m clarion changepassword reviewer"
+                "Demo content is already loaded. The reviewer's password, authenticator secret and recovery "
+                "code were printed the first time; with the recovery code, /staff/recover/ sets a new password."
             )
             return
         password = _passphrase()
@@ -110,10 +115,11 @@ class Command(BaseCommand):
             Organisation.objects.create(
                 name="Riverside Workers' Council", mission="Staff of Riverside City, speaking up safely."
             )
-            reviewer = get_user_model().objects.create_user(
-                "reviewer", email="reviewer@example.org", password=password, is_staff=True, is_superuser=True
-            )
-            create_key_custody(reviewer, password)
+            reviewer = get_user_model().objects.create_user("reviewer", email="reviewer@example.org", password=password)
+            grant_role(reviewer, ADMIN)
+            grant_role(reviewer, REVIEWER)
+            device = TOTPDevice.objects.create(user=reviewer, name="demo authenticator", confirmed=True)
+            _custody, recovery_code = enrol_key_custody(reviewer, password)
             for position, spec in enumerate(CHANNELS):
                 channel = Channel.objects.create(
                     name=spec["name"], slug=spec["slug"], description=spec["description"], position=position
@@ -133,6 +139,13 @@ class Command(BaseCommand):
                 slug="authorities", title="Reporting to the competent authorities instead", body=AUTHORITIES
             )
         self.stdout.write(self.style.SUCCESS("Demo content loaded."))
+        secret = base64.b32encode(device.bin_key).decode()
         self.stdout.write(f"  Reviewer account: reviewer / {password}")
-        self.stdout.write("  (shown once; it also unlocks the reviewer's decryption key — write it down)")
-        self.stdout.write("  Admin pages: /staff/admin/   Source pages: /tip/")
+        self.stdout.write(f"  Authenticator secret (TOTP, 6 digits, 30 s): {secret}")
+        self.stdout.write(f"  Recovery code: {recovery_code}")
+        self.stdout.write("  (shown once: the password and the recovery code each unlock the reviewer's key)")
+        self.stdout.write("  Add the secret to an authenticator app, or scan this code:")
+        qr = io.StringIO()
+        segno.make(device.config_url, error="m").terminal(out=qr, compact=True)
+        self.stdout.write(qr.getvalue())
+        self.stdout.write("  Source pages: /tip/   Staff login: /staff/login/   Admin pages: /staff/admin/")
