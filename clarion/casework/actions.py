@@ -195,7 +195,7 @@ def do_update_case(
     """
     now = timezone.now()
     with transaction.atomic():
-        case = CaseFile.objects.select_for_update().select_related("status", "assignee").get(pk=tip.pk)
+        case = CaseFile.objects.select_for_update(of=("self",)).select_related("status", "assignee").get(pk=tip.pk)
         old_status = case.status
         changes: list[str] = []
 

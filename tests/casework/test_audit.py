@@ -76,7 +76,12 @@ def test_python_m_clarion_audit_verify_catches_an_edit_in_a_real_database(tmp_pa
     import subprocess
     import sys
 
-    env = {**os.environ, "CLARION_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "clarion.settings"}
+    # The embedded default (SQLite in the data folder), whatever database the suite runs on.
+    env = {
+        **{key: value for key, value in os.environ.items() if key != "DATABASE_URL"},
+        "CLARION_DATA_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "clarion.settings",
+    }
 
     def clarion(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "clarion", *args], capture_output=True, text=True, env=env)
