@@ -163,6 +163,8 @@ class KeyWrap(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["tip", "recipient"], name="one_wrap_per_recipient"),
         ]
+        # "May this reviewer read this tip?" is asked for every inbox row: one index probe.
+        indexes = [models.Index(fields=["user", "tip"])]
 
     def __str__(self) -> str:
         return f"{self.get_holder_display()} key of {self.tip}"
