@@ -43,11 +43,11 @@ from clarion.casework.models import CaseFile
 from clarion.casework.reading import decrypt_tip_for_reviewer
 from clarion.intake.actions import blob_store
 from clarion.intake.models import Tip
-from clarion.intake.uploads import EncryptingUploadHandler, UploadLimits, parse_upload
-from clarion.intake.views import csrf_failed
+from clarion.intake.uploads import UploadLimits
+from clarion.intake.views import receive_upload_form
+from clarion.vault import AgeRecipientStr
 
 PAGE_SIZE = 50
-EXPIRED_FORM = "This form expired before it was sent. Nothing was saved: send it again."
 FILES_NOT_KEPT = "Browsers never keep chosen files: attach them again before sending."
 LOCKED = (
     "Your key does not open this tip. Log out and in again; if this persists, ask a colleague "
@@ -302,15 +302,10 @@ def reply(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
         # The channel's switch is about what sources may send; reviewers may always attach.
         files_allowed=True,
     )
-    store = blob_store()
-    handler = EncryptingUploadHandler(request, store=store, recipients=[tip.conversation_public_key], limits=limits)
-    parse_upload(request, handler)
-    form = ReplyForm(request.POST, request.FILES)
-    problems = handler.report.errors(limits)
-    if csrf_failed(request):
-        problems.insert(0, EXPIRED_FORM)
-    if problems or not form.is_valid():
-        handler.report.discard(store)
+    form, problems, report = receive_upload_form(
+        request, ReplyForm, limits=limits, recipient=AgeRecipientStr(tip.conversation_public_key)
+    )
+    if problems or form.errors:
         problems.append(FILES_NOT_KEPT)
         return _render_tip(request, tip, secrets=secrets, reply_form=form, problems=problems, status=400)
     try:
@@ -322,7 +317,7 @@ def reply(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
             gives_feedback=form.cleaned_data["gives_feedback"],
         )
     except Exception:
-        handler.report.discard(store)
+        report.discard(blob_store())
         raise
     return redirect(reverse("casework:tip", args=[tip.pk]) + "#conversation-title")
 

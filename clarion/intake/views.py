@@ -92,19 +92,24 @@ def _limits(channel: Channel) -> UploadLimits:
     )
 
 
-def _receive(
-    request: HttpRequest, form_class: type[forms.Form], *, channel: Channel, recipient: AgeRecipientStr
+def receive_upload_form(
+    request: HttpRequest,
+    make_form: Callable[[Any, Any], forms.Form],
+    *,
+    limits: UploadLimits,
+    recipient: AgeRecipientStr,
 ) -> tuple[forms.Form, list[str], UploadReport]:
     """Parse a posted form whose files are encrypted to `recipient` as they arrive.
 
-    Return the bound form (validated), problems beyond its field errors, and the upload report.
-    On any problem the encrypted files are deleted at once: nothing of a refused post stays.
+    The one path for every form that takes files (a source's tip or message, a reviewer's
+    reply). Return the bound form (validated), problems beyond its field errors, and the
+    upload report. On any problem the encrypted files are deleted at once: nothing of a
+    refused post stays.
     """
     store = blob_store()
-    limits = _limits(channel)
     handler = EncryptingUploadHandler(request, store=store, recipients=[recipient], limits=limits)
     parse_upload(request, handler)
-    form = form_class(request.POST, request.FILES, channel=channel)
+    form = make_form(request.POST, request.FILES)
     problems = handler.report.errors(limits)
     if csrf_failed(request):
         problems.insert(0, EXPIRED_FORM)
@@ -161,7 +166,12 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
 
     # The tip's keys exist before its first byte arrives, so files are encrypted as they stream in.
     keys = vault.new_tip_keys()
-    form, problems, report = _receive(request, SubmissionForm, channel=channel, recipient=keys.conversation.recipient)
+    form, problems, report = receive_upload_form(
+        request,
+        lambda data, files: SubmissionForm(data, files, channel=channel),
+        limits=_limits(channel),
+        recipient=keys.conversation.recipient,
+    )
     if problems or form.errors:
         context = {"channel": channel, "form": form, "problems": problems, "files_not_kept": FILES_NOT_KEPT}
         return render(request, "intake/submit.html", context, status=400)
@@ -248,7 +258,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _render_inbox(request, access, FollowUpForm(channel=channel))
 
-    form, problems, _ = _receive(request, FollowUpForm, channel=channel, recipient=access.tip.conversation_public_key)
+    form, problems, _ = receive_upload_form(
+        request,
+        lambda data, files: FollowUpForm(data, files, channel=channel),
+        limits=_limits(channel),
+        recipient=access.tip.conversation_public_key,
+    )
     if problems or form.errors:
         return _render_inbox(request, access, form, problems=problems, notice=FILES_NOT_KEPT, status=400)
     do_send_source_message(
