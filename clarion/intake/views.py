@@ -136,17 +136,21 @@ def _blank_fields(channel: Channel) -> str:
 
 @source_page
 def landing(request: HttpRequest) -> HttpResponse:
+    # The site's own onion mirror of this page: offered as a link and as Tor Browser's header.
+    onion = settings.CLARION_ONION_ADDRESS
+    onion_url = f"http://{onion}{request.get_full_path()}" if onion else ""
     response = render(
         request,
         "intake/landing.html",
         {
             "channels": Channel.objects.open(),
-            "onion_address": settings.CLARION_ONION_ADDRESS,
+            "onion_address": onion,
+            "onion_url": onion_url,
             "guidance": GuidancePage.objects.order_by("title"),
         },
     )
-    if settings.CLARION_ONION_ADDRESS:
-        response["Onion-Location"] = f"http://{settings.CLARION_ONION_ADDRESS}{request.get_full_path()}"
+    if onion_url:
+        response["Onion-Location"] = onion_url
     return response
 
 
