@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "clarion.accounts",
     "clarion.intake",
     "clarion.casework",
+    "clarion.publishing",
+    "django.contrib.sitemaps",
 ]
 
 MIDDLEWARE = [
@@ -201,6 +203,9 @@ CLARION_MAX_SUBMISSION_BYTES = env_int("CLARION_MAX_SUBMISSION_BYTES")
 CLARION_SWEEP_GRACE_SECONDS = env_int("CLARION_SWEEP_GRACE_SECONDS")
 CLARION_ONION_ADDRESS = env_str("CLARION_ONION_ADDRESS")
 CLARION_BLOB_DIR = DATA_DIR / "blobs"
+# Scrubbed copies of post images and PDFs (public once their post is; originals never kept).
+CLARION_MEDIA_DIR = DATA_DIR / "media"
+CLARION_MAX_MEDIA_BYTES = 25 * 1024 * 1024
 # Receipts: Argon2id salted with the site's salt; the lookup half HMAC'd under this pepper.
 CLARION_RECEIPT_SALT = bytes.fromhex(generated_secret("receipt_salt", nbytes=16))
 CLARION_RECEIPT_PEPPER = bytes.fromhex(generated_secret("receipt_pepper"))

@@ -17,7 +17,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 
 from clarion.accounts import staff_keys
-from clarion.accounts.roles import is_admin, is_reviewer
+from clarion.accounts.roles import is_admin, is_editor, is_reviewer
 
 View = Callable[..., HttpResponse]
 
@@ -69,6 +69,24 @@ def admin_required(view: View) -> View:
         if not is_fully_logged_in(request):
             return _to_login(request)
         if not is_admin(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+def editor_required(view: View) -> View:
+    """Let through editors past both factors; others logged in get 404.
+
+    An editor's identity may be missing (a session whose key cookie is gone): publishing
+    pages work without it, and the pages that read tips ask for it themselves.
+    """
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_fully_logged_in(request):
+            return _to_login(request)
+        if not is_editor(request.user):
             raise Http404
         return view(request, *args, **kwargs)
 

@@ -79,7 +79,9 @@ class StaffSessionTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.user.is_authenticated:
+        # Only a request carrying a staff session cookie is looked at: touching the session of
+        # anyone else would add `Vary: Cookie` to every reader's page and defeat shared caches.
+        if settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated:
             if is_expired(request):
                 StaffSession.objects.filter(session_key=request.session.session_key).delete()
                 logout(request)  # flushes the session, the sealed identity with it

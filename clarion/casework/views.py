@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from clarion import vault
 from clarion.accounts.decorators import reviewer_required
 from clarion.accounts.models import Organisation
+from clarion.accounts.roles import is_editor
 from clarion.accounts.staff_keys import held_identity
 from clarion.casework import actions
 from clarion.casework.access import (
@@ -123,6 +124,7 @@ def _render_tip(
         "share_form": share_form or ShareForm(candidates=share_candidates_for_tip(tip)),
         "readers": readers_of_tip(tip),
         "problems": problems or [],
+        "may_start_draft": is_editor(request.user),
     }
     return render(request, "casework/tip.html", context, status=status)
 

@@ -8,6 +8,7 @@ import secrets
 
 import segno
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -138,6 +139,8 @@ class Command(BaseCommand):
             GuidancePage.objects.create(
                 slug="authorities", title="Reporting to the competent authorities instead", body=AUTHORITIES
             )
+        # The public site's demo posts, by command name: intake does not import publishing.
+        call_command("demo_posts", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo content loaded."))
         secret = base64.b32encode(device.bin_key).decode()
         self.stdout.write(f"  Reviewer account: reviewer / {password}")

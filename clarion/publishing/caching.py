@@ -1,0 +1,101 @@
+"""Keep rendered public pages in the cache, and drop them all the moment anything public changes.
+
+Under a spike (a report goes viral) the same few pages are asked for thousands of times;
+rendering each once per change is enough. Pages are keyed by a *generation* number stored in
+the database and bumped by every publication, correction, retraction or settings change, so
+each web process — and the background worker that publishes scheduled posts — agrees on it;
+a process looks at the number at most once a second, so a change reaches every page within
+a second. Readers' responses also carry `Cache-Control: public` for a CDN or reverse proxy.
+
+Reader pages never touch the session or the CSRF token, so they set no cookie (DESIGN: no
+trackers); `_cacheable` refuses to store a response that carries one anyway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
+
+from clarion.publishing.models import SiteSettings
+
+# How long a CDN or browser may reuse a page without asking again; short, because a CDN cannot
+# be told when a post is corrected or retracted.
+PUBLIC_MAX_AGE = 60
+# How long this application keeps a rendered page (dropped earlier by a new generation).
+RENDERED_TIMEOUT = 600
+GENERATION_RECHECK_SECONDS = 1.0
+
+_seen: dict[str, float] = {"generation": -1.0, "checked_at": float("-inf")}
+
+
+def current_generation() -> int:
+    """Return the generation of the public site, from the database at most once a second."""
+    now = time.monotonic()
+    if now - _seen["checked_at"] >= GENERATION_RECHECK_SECONDS:
+        value = SiteSettings.objects.order_by("pk").values_list("generation", flat=True).first()
+        _seen["generation"] = float(value or 0)
+        _seen["checked_at"] = now
+    return int(_seen["generation"])
+
+
+def forget_generation() -> None:
+    """Make the next request read the generation again (this process changed it)."""
+    _seen["checked_at"] = float("-inf")
+
+
+def drop_public_pages() -> None:
+    """Bump the generation, so that every process renders public pages afresh."""
+    SiteSettings.current()
+    SiteSettings.objects.update(generation=F("generation") + 1)
+    forget_generation()
+    transaction.on_commit(forget_generation)
+
+
+def _key(request: HttpRequest) -> str:
+    path = hashlib.sha256(f"{request.get_host()}{request.get_full_path()}".encode()).hexdigest()
+    return f"publishing:page:{current_generation()}:{path}"
+
+
+def _cacheable(response: HttpResponse) -> bool:
+    return response.status_code in (200, 404) and not response.streaming and not response.cookies
+
+
+def mark_public(response: HttpResponse, *, max_age: int = PUBLIC_MAX_AGE) -> HttpResponse:
+    """Let shared caches keep a reader's page for `max_age` seconds."""
+    patch_cache_control(response, public=True, max_age=max_age)
+    return response
+
+
+def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Serve a reader page from the cache of rendered pages, rendering it on a miss."""
+
+    @wraps(view)
+    def cached_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
+        key = _key(request)
+        stored = cache.get(key)
+        if stored is not None:
+            status, content, headers = stored
+            response = HttpResponse(content, status=status)
+            for name, value in headers:
+                response[name] = value
+            return mark_public(response)
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and callable(response.render):
+            response = response.render()
+        if _cacheable(response):
+            headers = [(name, value) for name, value in response.items() if name.lower() in ("content-type", "link")]
+            cache.set(key, (response.status_code, response.content, headers), RENDERED_TIMEOUT)
+        return mark_public(response)
+
+    return cached_view

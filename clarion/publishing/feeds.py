@@ -1,0 +1,79 @@
+"""RSS 2.0 and Atom feeds of published posts, through Django's syndication framework."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.syndication.views import Feed
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from clarion.accounts.models import Organisation
+from clarion.publishing.models import Post
+
+FEED_SIZE = 20
+
+
+class LatestPostsFeed(Feed):
+    """The latest reports, open letters and updates; a retraction shows as such."""
+
+    def get_object(self, request: HttpRequest, *args, **kwargs) -> Organisation:  # noqa: ANN002, ANN003
+        return Organisation.current()
+
+    def title(self, obj: Organisation) -> str:
+        return obj.name
+
+    def description(self, obj: Organisation) -> str:
+        return obj.mission or f"Reports and open letters from {obj.name}."
+
+    subtitle = description
+
+    def author_name(self, obj: Organisation) -> str:
+        return obj.name
+
+    def link(self) -> str:
+        return reverse("publishing:home")
+
+    def feed_url(self) -> str:
+        return reverse("publishing:feed-rss")
+
+    def items(self) -> QuerySet[Post]:
+        return Post.objects.listed().select_related("published_revision", "category", "byline_editor")[:FEED_SIZE]
+
+    def item_title(self, item: Post) -> str:
+        title = item.published_revision.title
+        return f"Retracted: {title}" if item.is_retracted else title
+
+    def item_description(self, item: Post) -> str:
+        if item.is_retracted:
+            return item.retraction_notice
+        return item.published_revision.summary
+
+    def item_link(self, item: Post) -> str:
+        return item.get_absolute_url()
+
+    def item_guid(self, item: Post) -> str:
+        return f"{reverse('publishing:home')}#post-{item.pk}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, item: Post) -> dt.datetime:
+        return item.first_published_at
+
+    def item_updateddate(self, item: Post) -> dt.datetime:
+        return item.public_updated_at or item.first_published_at
+
+    def item_author_name(self, item: Post) -> str | None:
+        return item.byline or None
+
+    def item_categories(self, item: Post) -> list[str]:
+        return [item.category.name] if item.category_id else []
+
+
+class LatestPostsAtomFeed(LatestPostsFeed):
+    feed_type = Atom1Feed
+
+    def feed_url(self) -> str:
+        return reverse("publishing:feed-atom")

@@ -1,0 +1,119 @@
+"""Load the demo site's posts once: pages, reports, a pinned open letter and an update.
+
+Run by `python -m clarion demo`. The posts go through the real workflow: written by the demo
+reviewer (who is also an editor) and approved by a second account, `demo-editor`, which has
+no usable password — a newcomer who wants to try the two-person rule invites a second editor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from clarion.accounts.roles import EDITOR, grant_role
+from clarion.publishing.actions import RevisionContent, do_approve_post, do_create_post, do_submit_post
+from clarion.publishing.models import Category, Post, SiteSettings, Tag
+
+PAGES = [
+    ("about", "About us", "We are the staff council of Riverside City: elected colleagues who speak up for staff."),
+    (
+        "how-we-protect-sources",
+        "How we protect sources",
+        "We never ask who you are. Tips are encrypted before they are stored, and only the reviewers of "
+        "the channel you chose can read them. We do not publish anything that could identify you: every "
+        "draft is checked for names, numbers, dates and your own words, and a second editor approves it.",
+    ),
+    (
+        "corrections",
+        "Corrections policy",
+        "When we get something wrong we say so on the post, with the date of the correction. "
+        "A post we can no longer stand behind is retracted, and stays online with the reason.",
+    ),
+]
+POSTS = [
+    (
+        Post.Kind.LETTER,
+        "staffing-letter",
+        "Open letter: staff the night shifts safely",
+        "To the City Manager, on single-person night shifts at the water works.",
+        "We ask you to end single-person night shifts at the water works before winter.\n\n"
+        "Colleagues have described near misses that nobody would have seen.",
+        "safety",
+    ),
+    (
+        Post.Kind.REPORT,
+        "overtime-unpaid",
+        "Overtime went unpaid at two depots",
+        "Pay records show a year of unpaid overtime for drivers.",
+        "## What we found\n\nPay slips for drivers at two depots show **no overtime paid** for twelve months, "
+        "while rotas show extra shifts every week.\n\n## What happens next\n\nWe have asked the city to pay "
+        "what is owed.",
+        "pay",
+    ),
+    (
+        Post.Kind.REPORT,
+        "lift-inspections",
+        "Lift inspections were signed off without a visit",
+        "Inspection sheets were completed for lifts nobody checked.",
+        "Several inspection sheets were signed on days when the lifts were not visited.",
+        "safety",
+    ),
+    (
+        Post.Kind.UPDATE,
+        "overtime-response",
+        "The city responds on overtime",
+        "A first answer from the city on unpaid overtime.",
+        "The city has agreed to review the pay records of both depots.",
+        "pay",
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo site's posts once (pages, reports, an open letter, an update)."
+
+    def handle(self, *args: object, **options: object) -> None:
+        if Post.objects.exists():
+            return
+        User = get_user_model()
+        author = User.objects.filter(username="reviewer").first() or User.objects.create_user("demo-author")
+        approver = User.objects.create_user("demo-editor")  # no usable password: approvals only
+        for user in (author, approver):
+            grant_role(user, EDITOR)
+        categories = {
+            slug: Category.objects.create(name=name, slug=slug) for slug, name in (("pay", "Pay"), ("safety", "Safety"))
+        }
+        tag = Tag.objects.create(name="Depots", slug="depots")
+        with transaction.atomic():
+            pages = {
+                slug: self._publish(author, approver, Post.Kind.PAGE, slug, title, "", body)
+                for slug, title, body in PAGES
+            }
+            SiteSettings.objects.update_or_create(
+                pk=SiteSettings.current().pk,
+                defaults={
+                    "corrections_policy": pages["corrections"],
+                    "sourcing_policy": pages["how-we-protect-sources"],
+                },
+            )
+            for number, (kind, slug, title, summary, body, category) in enumerate(POSTS):
+                post = self._publish(author, approver, kind, slug, title, summary, body)
+                post.category = categories[category]
+                post.pinned = kind == Post.Kind.LETTER
+                post.first_published_at = timezone.now() - dt.timedelta(days=3 * (len(POSTS) - number))
+                post.save()
+                if category == "pay":
+                    post.tags.add(tag)
+        self.stdout.write("  Public site: / (posts written by 'reviewer', also an editor; approved by 'demo-editor')")
+
+    def _publish(self, author, approver, kind: str, slug: str, title: str, summary: str, body: str) -> Post:  # noqa: ANN001
+        content = RevisionContent(title=title, summary=summary, body=body)
+        post = do_create_post(actor=author, kind=kind, slug=slug, content=content, keypair=None)
+        do_submit_post(actor=author, post=post)
+        do_approve_post(actor=approver, post=post, revision=post.latest_revision, keypair=None)
+        post.refresh_from_db()
+        return post

@@ -1,0 +1,71 @@
+"""Read a linked tip's own words for an editor who is also one of its reviewers.
+
+Only two uses: the passages an editor may choose to quote when starting a draft, and the
+"same words as the source" rule of the redaction check. Both go through casework's
+gatekeeper and unlock the tip with the identity this session holds; nothing here is stored,
+and no public view imports this module.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.http import Http404
+
+from clarion import vault
+from clarion.casework.access import access_tip_for_reviewer, unlock_tip_for_reviewer
+from clarion.intake.models import Message, Tip
+from clarion.vault import KeyPair
+
+
+@dataclass(frozen=True)
+class Passage:
+    label: str  # the question, or "Message"
+    text: str
+
+
+def source_passages(*, tip: Tip, user, keypair: KeyPair) -> list[Passage]:  # noqa: ANN001
+    """Return what the source wrote (answers, message, follow-ups), decrypted; raise DecryptionError."""
+    secrets = unlock_tip_for_reviewer(tip=tip, user=user, keypair=keypair)
+    identities = [secrets.conversation]
+    content = json.loads(vault.decrypt(bytes(tip.answers), identities))
+    passages = []
+    for item in content["answers"]:
+        answer = item.get("answer")
+        if isinstance(answer, list):
+            answer = ", ".join(str(part) for part in answer)
+        if isinstance(answer, str) and answer.strip() and item.get("kind") not in ("yes_no",):
+            passages.append(Passage(item.get("question", ""), answer))
+    if content.get("message", "").strip():
+        passages.append(Passage("Message", content["message"]))
+    for message in tip.messages.filter(author=Message.Author.SOURCE):
+        passages.append(Passage("Follow-up", vault.decrypt(bytes(message.body), identities).decode()))
+    return passages
+
+
+@dataclass(frozen=True)
+class SourceWords:
+    texts: list[str]
+    compared: int
+    not_compared: int
+
+
+def source_words_for(*, tips: Iterable[Tip], user, keypair: KeyPair | None) -> SourceWords:  # noqa: ANN001
+    """Return the source texts of every linked tip this person can open, and how many they could not."""
+    texts: list[str] = []
+    compared = not_compared = 0
+    for tip in tips:
+        if keypair is None:
+            not_compared += 1
+            continue
+        try:
+            access_tip_for_reviewer(user=user, tip_id=tip.pk)
+            passages = source_passages(tip=tip, user=user, keypair=keypair)
+        except (Http404, vault.DecryptionError):
+            not_compared += 1
+            continue
+        texts.extend(passage.text for passage in passages)
+        compared += 1
+    return SourceWords(texts=texts, compared=compared, not_compared=not_compared)

@@ -1,0 +1,74 @@
+"""Rendered pages come from the cache until something public changes, in any process."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db.models import F
+from django.test import Client
+
+from clarion.publishing import caching
+from clarion.publishing.models import SiteSettings
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    caching.forget_generation()
+    yield
+    cache.clear()
+
+
+def test_a_cached_page_is_served_without_touching_the_database(make_published_post, django_assert_num_queries):
+    make_published_post(slug="overtime", title="Overtime went unpaid")
+    reader = Client()
+    first = reader.get("/posts/overtime/")
+
+    with django_assert_num_queries(0):
+        second = reader.get("/posts/overtime/")
+
+    assert second.content == first.content
+    assert second["Cache-Control"] == first["Cache-Control"]
+
+
+def test_a_correction_reaches_readers_at_once(make_published_post, approve_revision):
+    post = make_published_post(slug="overtime", title="Overtime went unpaid", body="Fourteen months.")
+    reader = Client()
+    assert "Fourteen months." in reader.get("/posts/overtime/").content.decode()
+    assert "Overtime went unpaid" in reader.get("/").content.decode()
+
+    approve_revision(post, title="Overtime went unpaid for a year", body="Twelve months.", correction="Twelve.")
+
+    assert "Twelve months." in reader.get("/posts/overtime/").content.decode()
+    assert "Overtime went unpaid for a year" in reader.get("/").content.decode()
+
+
+def test_a_change_made_by_another_process_is_seen_within_the_recheck_interval(make_published_post, monkeypatch):
+    make_published_post(slug="overtime", title="Overtime went unpaid")
+    reader = Client()
+    reader.get("/")
+    seen = caching.current_generation()
+
+    # Given the background worker publishes (it bumps the generation in the database)
+    SiteSettings.objects.update(generation=F("generation") + 1)
+    # When the recheck interval has passed
+    monkeypatch.setattr(caching, "GENERATION_RECHECK_SECONDS", 0.0)
+
+    # Then this process renders afresh
+    assert caching.current_generation() == seen + 1
+
+
+def test_a_new_page_is_not_stored_with_a_cookie(rf):
+    from django.http import HttpResponse
+
+    def view(request):
+        response = HttpResponse("hello")
+        response.set_cookie("tracker", "1")
+        return response
+
+    request = rf.get("/somewhere/")
+    caching.public_page(view)(request)
+
+    assert cache.get(caching._key(request)) is None

@@ -1,0 +1,173 @@
+"""Editors attach images and PDFs; only the scrubbed copy is kept, and the page says what was removed."""
+
+from __future__ import annotations
+
+import io
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from PIL import Image
+
+from clarion.publishing import media_store
+from clarion.publishing.models import Media, Post
+from tests.accounts.helpers import csrf, logged_in_client, staff_browser
+from tests.publishing.conftest import PASSWORD, create_post, page_of, post_data
+from tests.scrub.builders import box, pdf_bytes, text
+
+
+def photo_with_exif() -> bytes:
+    """Return a JPEG carrying a camera's make and model and a GPS position."""
+    image = Image.new("RGB", (32, 24), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "Canon"  # Make
+    exif[0x0110] = "EOS 5D"  # Model
+    exif[0x8825] = {1: "N", 2: (51.0, 30.0, 0.0), 3: "W", 4: (0.0, 7.0, 0.0)}  # GPS position
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def upload(client: Client, post, data: bytes, name: str, *, title: str = "The cut brake line", alt_text: str = ""):  # noqa: ANN001, ANN201
+    fields = {"file": SimpleUploadedFile(name, data), "title": title, "alt_text": alt_text}
+    return client.post(f"/staff/posts/{post.pk}/media/", fields)
+
+
+def test_an_uploaded_photo_is_kept_without_its_metadata_and_the_page_says_what_was_removed(editor_client):
+    post = create_post(editor_client)
+
+    response = upload(
+        editor_client, post, photo_with_exif(), "IMG_2041.jpg", alt_text="A brake line cut through, on a workbench."
+    )
+
+    assert response.status_code == 302 and response["Location"] == f"/staff/posts/{post.pk}/#media"
+    media = Media.objects.get(post=post)
+    assert media.kind == Media.Kind.IMAGE and (media.width, media.height) == (32, 24)
+    assert media.removed == ["EXIF: camera make and model (Canon, EOS 5D)", "EXIF: GPS position"]
+    html = page_of(editor_client, post)
+    assert "EXIF: GPS position" in html and "EXIF: camera make and model (Canon, EOS 5D)" in html
+    assert "IMG_2041" not in html
+    # The copy editors preview (before publication) is the scrubbed one
+    preview = editor_client.get(f"/staff/posts/media/{media.filename}")
+    assert preview.status_code == 200 and "no-store" in preview["Cache-Control"]
+    stored = b"".join(preview.streaming_content)
+    assert stored == media_store.path_of(media.filename).read_bytes()
+    assert dict(Image.open(io.BytesIO(stored)).getexif()) == {}
+    assert b"Canon" not in stored
+
+
+def test_an_image_without_alt_text_is_refused_and_nothing_is_kept(editor_client):
+    post = create_post(editor_client)
+
+    response = upload(editor_client, post, photo_with_exif(), "photo.jpg", title="The cut brake line", alt_text="")
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Describe what the image shows (alt text)" in html
+    assert 'value="The cut brake line"' in html
+    assert not Media.objects.exists()
+    assert not any(media_store.media_dir().iterdir())
+
+
+def test_a_file_that_is_neither_image_nor_pdf_gets_a_clear_message_and_the_title_is_kept(editor_client):
+    post = create_post(editor_client)
+
+    response = upload(editor_client, post, b"Name,Badge\nJ. Smith,004521\n", "roster.csv", title="The night roster")
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Clarion publishes JPEG, PNG, WebP and GIF images and PDFs only" in html
+    assert 'value="The night roster"' in html
+    assert "choose the file again" in html
+    assert not Media.objects.exists()
+
+
+def test_a_pdf_with_text_left_under_a_black_box_is_refused_naming_the_page(editor_client):
+    post = create_post(editor_client)
+    leaky = pdf_bytes(text("Jane Insider") + box())
+
+    response = upload(editor_client, post, leaky, "minutes.pdf", title="Minutes of the safety meeting")
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Page 1 has text under a black box" in html
+    assert "Jane Insider" not in html
+    assert 'value="Minutes of the safety meeting"' in html
+    assert not Media.objects.exists()
+
+
+def test_a_clean_pdf_is_kept_as_a_document_without_alt_text(editor_client):
+    post = create_post(editor_client)
+
+    upload(editor_client, post, pdf_bytes(text("Minutes of the meeting")), "minutes.pdf", title="Minutes")
+
+    media = Media.objects.get(post=post)
+    assert media.kind == Media.Kind.DOCUMENT and media.extension == ".pdf"
+    preview = editor_client.get(f"/staff/posts/media/{media.filename}")
+    assert preview.status_code == 200 and preview["Content-Disposition"].startswith("attachment")
+
+
+def test_choosing_no_file_gets_a_message(editor_client):
+    post = create_post(editor_client)
+
+    response = editor_client.post(f"/staff/posts/{post.pk}/media/", {"title": "Minutes"})
+
+    assert response.status_code == 400
+    assert "Choose an image or a PDF to upload." in response.content.decode()
+
+
+def test_a_file_over_the_size_limit_is_refused_with_its_size(editor_client, settings):
+    settings.CLARION_MAX_MEDIA_BYTES = 1024
+    post = create_post(editor_client)
+
+    response = upload(editor_client, post, photo_with_exif() + b"\0" * 4096, "big.jpg", alt_text="Big.")
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "a file may be at most 1.0\xa0KB" in html
+    assert not Media.objects.exists()
+
+
+def test_removing_a_file_deletes_the_scrubbed_copy(editor_client):
+    post = create_post(editor_client)
+    upload(editor_client, post, photo_with_exif(), "photo.jpg", alt_text="A brake line.")
+    media = Media.objects.get()
+
+    response = editor_client.post(f"/staff/posts/{post.pk}/media/{media.pk}/remove/")
+
+    assert response.status_code == 302
+    assert not Media.objects.exists()
+    assert not media_store.path_of(media.filename).exists()
+    assert editor_client.get(f"/staff/posts/media/{media.filename}").status_code == 404
+
+
+def test_media_previews_are_for_editors_only(editor_client, reviewer_client):
+    post = create_post(editor_client)
+    upload(editor_client, post, photo_with_exif(), "photo.jpg", alt_text="A brake line.")
+    url = f"/staff/posts/media/{Media.objects.get().filename}"
+    assert editor_client.get(url).status_code == 200
+
+    assert reviewer_client.get(url).status_code == 404
+    assert Client().get(url).status_code == 302
+
+
+def test_an_upload_without_the_forms_token_is_refused_and_one_with_it_is_kept(editor):
+    # Given a browser that sends CSRF tokens as real ones do
+    browser = logged_in_client(editor, password=PASSWORD, client=staff_browser())
+    browser.get("/staff/posts/new/")
+    browser.post("/staff/posts/new/", {**post_data(), **csrf(browser)})
+    post = Post.objects.get()
+    fields = {"title": "The cut brake line", "alt_text": "A brake line."}
+
+    # When a form without the token is posted, then one with it
+    forged = browser.post(
+        f"/staff/posts/{post.pk}/media/", {**fields, "file": SimpleUploadedFile("a.jpg", photo_with_exif())}
+    )
+    genuine = browser.post(
+        f"/staff/posts/{post.pk}/media/",
+        {**fields, **csrf(browser), "file": SimpleUploadedFile("a.jpg", photo_with_exif())},
+    )
+
+    # Then only the second is kept
+    assert forged.status_code == 403 and "This form expired" in forged.content.decode()
+    assert genuine.status_code == 302
+    assert Media.objects.count() == 1
