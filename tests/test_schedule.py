@@ -25,3 +25,9 @@ def test_jobs_are_enqueued_at_start_and_again_only_when_due(monkeypatch):
     run(1060.0)
 
     assert enqueued == ["sweep_orphan_blobs_task", "sweep_orphan_blobs_task"]
+
+
+def test_scheduled_posts_are_published_by_a_job_that_runs_every_minute():
+    from clarion.publishing.tasks import publish_scheduled_posts
+
+    assert schedule.JOBS[publish_scheduled_posts.module_path].every == 60

@@ -55,6 +55,8 @@ def test_a_reader_reads_a_report_and_follows_send_us_a_tip_into_the_tip_line(
         assert "no overtime paid" in article
         assert page.get_by_role("heading", name="Seen something at work that others should know?").is_visible()
         axe.check(page, "report")
+        # (on a phone-width screen, without sideways scrolling)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
         # And the open letter, the archive and a search are as accessible
         for path, title in [

@@ -6,11 +6,13 @@ the editorial actions (two editors), as they would be on a real site.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
 import pytest
 from django.test import Client
+from PIL import Image
 
 from clarion.accounts.models import Organisation
 from clarion.publishing import actions
@@ -269,3 +271,38 @@ def test_no_reader_page_sets_a_cookie_and_every_one_may_be_cached_publicly(reade
         assert "Set-Cookie" not in response.headers, url
         assert "public" in response["Cache-Control"] and "max-age=" in response["Cache-Control"], url
         assert "Cookie" not in response.get("Vary", ""), url
+
+
+def test_a_post_signed_by_a_named_editor_shows_the_name_and_otherwise_the_organisation(
+    reader, organisation, make_published_post, editor
+):
+    named = make_published_post(slug="named", title="Signed by a person")
+    Post.objects.filter(pk=named.pk).update(byline_editor=editor, byline_name="Edna Marsh")
+    make_published_post(slug="unnamed", title="Signed by us")
+    actions.drop_public_pages()
+
+    named_html = reader.get("/posts/named/").content.decode()
+    unnamed_html = reader.get("/posts/unnamed/").content.decode()
+
+    assert "By Edna Marsh" in named_html
+    assert next(b for b in ld_blocks(named_html) if b["@type"] == "NewsArticle")["author"] == {
+        "@type": "Person",
+        "name": "Edna Marsh",
+    }
+    assert "By Depot Workers&#x27; Council" in unnamed_html
+    assert next(b for b in ld_blocks(unnamed_html) if b["@type"] == "NewsArticle")["author"]["@type"] == "Organization"
+
+
+def test_withdrawing_a_posts_text_also_withdraws_its_images(reader, make_published_post, editor):
+    post = make_published_post(slug="photo", title="A photo report")
+    image = Image.new("RGB", (8, 8), (200, 30, 30))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    media = actions.do_add_media(actor=editor, post=post, data=buffer.getvalue(), title="The yard", alt_text="A yard.")
+    assert reader.get(media.get_absolute_url()).status_code == 200
+    assert f'src="{media.get_absolute_url()}"' in reader.get("/posts/photo/").content.decode()
+
+    actions.do_retract_post(actor=editor, post=post, notice="Withdrawn.", withdraw_text=True)
+
+    assert reader.get(media.get_absolute_url()).status_code == 404
+    assert media.get_absolute_url() not in reader.get("/posts/photo/").content.decode()
