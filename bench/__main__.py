@@ -1,7 +1,7 @@
 """Run every benchmark in turn and print its figures: `python -m bench` (what `make bench` runs).
 
 Each benchmark starts its own server in a fresh temporary folder, so their figures do not
-disturb one another. A whole run takes about eight minutes on two cores (most of it filling the
+disturb one another. A whole run takes about ten minutes on two cores (most of it filling the
 inbox benchmark with 100,000 tips).
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench import age_cli, inbox, login_timing, open_tip, tips, upload
+from bench import age_cli, inbox, login_timing, open_tip, public_site, tips, upload
 from bench.server import cpu_count
 
 
@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> None:
     login_timing.run()
     inbox.run(requests=args.inbox_requests)
     open_tip.run()
+    public_site.run()
     print(f"\nAll benchmarks took {time.monotonic() - started:.0f} s.", flush=True)
 
 

@@ -152,7 +152,7 @@ print(KeyCustody.objects.filter(user__in=channel.receivers.all()).count())
 # --- the server's processes ---------------------------------------------------------------------
 
 
-def _tree(root_pid: int) -> list[psutil.Process]:
+def process_tree(root_pid: int) -> list[psutil.Process]:
     try:
         root = psutil.Process(root_pid)
         return [root, *root.children(recursive=True)]
@@ -160,7 +160,7 @@ def _tree(root_pid: int) -> list[psutil.Process]:
         return []
 
 
-def _role(process: psutil.Process) -> str:
+def process_role(process: psutil.Process) -> str:
     """Name a server process by what it does."""
     try:
         cmdline = " ".join(process.cmdline())
@@ -180,7 +180,7 @@ def _role(process: psutil.Process) -> str:
 def tree_cpu_seconds(root_pid: int) -> float:
     """Return the CPU time (user + system) used so far by every process of the server."""
     total = 0.0
-    for process in _tree(root_pid):
+    for process in process_tree(root_pid):
         try:
             times = process.cpu_times()
         except psutil.NoSuchProcess:
@@ -257,7 +257,7 @@ class TreeSampler:
 
     def sample(self) -> None:
         total = 0
-        processes = _tree(self.root_pid)
+        processes = process_tree(self.root_pid)
         for process in processes:
             try:
                 rss = process.memory_info().rss
@@ -286,7 +286,7 @@ class TreeSampler:
         self.sample()
         if self._largest_pid:
             try:
-                self.peak.largest_role = f"{_role(psutil.Process(self._largest_pid))} pid {self._largest_pid}"
+                self.peak.largest_role = f"{process_role(psutil.Process(self._largest_pid))} pid {self._largest_pid}"
             except psutil.NoSuchProcess:
                 self.peak.largest_role = f"pid {self._largest_pid}"
 
