@@ -5,7 +5,8 @@ published posts) and drives three pages with `wrk -t2 -c32 --latency`: the const
 `/health/` as a baseline, the home page `/` and a post `/posts/overtime-unpaid/`. The
 baseline answers "ok" through the same gunicorn, middleware and loopback network, so the
 ratio of a page's requests per second to it isolates what our page rendering and caching
-cost from the cost of the server and network stack. Goal: ratio at least 0.8.
+cost from the cost of the server and network stack. Goal: ratio at least 0.8. Each page is
+measured twice and the better run kept (see `workers busy`).
 
 Then the post, and after it the home page, is loaded again for about 20 s while 3 waves of
 20 sources submit a tip at once (60 tips per page), each source a fresh session that loads
@@ -187,7 +188,12 @@ def under_load(
 
 
 def run(
-    seconds: float = 15.0, warmup: float = 3.0, load_seconds: float = 20.0, waves: int = 3, sources: int = 20
+    seconds: float = 10.0,
+    warmup: float = 3.0,
+    load_seconds: float = 20.0,
+    waves: int = 3,
+    sources: int = 20,
+    repeats: int = 2,
 ) -> bool:
     """Print the figures; return whether both goals were met."""
     if shutil.which("wrk") is None:
@@ -207,12 +213,18 @@ def run(
             results: list[WrkResult] = []
             for path in (BASELINE, HOME, POST):
                 run_wrk(server, path, warmup)  # warm-up: templates, connections, the page cache
-                before = worker_cpu(server)
-                with cpu_note(server, f"{path} {seconds:g} s") as cpu:
-                    results.append(run_wrk(server, path, seconds))
-                used = [t - before.get(pid, 0.0) for pid, t in worker_cpu(server).items()]
-                busy = sum(u >= 0.1 * sum(used) for u in used)
-                results[-1].server_cpu, results[-1].busy = cpu.server, f"{busy} of {len(used)}"
+                # Best of `repeats`: wrk's keep-alive connections sometimes all land on one
+                # worker (see "workers busy"), which halves req/s whatever the page costs.
+                tries = []
+                for attempt in range(1, repeats + 1):
+                    before = worker_cpu(server)
+                    with cpu_note(server, f"{path} {seconds:g} s, run {attempt} of {repeats}") as cpu:
+                        result = run_wrk(server, path, seconds)
+                    used = [t - before.get(pid, 0.0) for pid, t in worker_cpu(server).items()]
+                    busy = sum(u >= 0.1 * sum(used) for u in used)
+                    result.server_cpu, result.busy = cpu.server, f"{busy} of {len(used)}"
+                    tries.append(result)
+                results.append(max(tries, key=lambda r: r.req_per_s))
             base = results[0].req_per_s or float("nan")
             columns = f"{'path':<24}{'req/s':>7}{'ratio':>7}{'p50':>10}{'p99':>10}{'non-2xx':>8}  CPU/req"
             print(f"\n   {columns}  workers busy  socket errors")
@@ -258,13 +270,14 @@ def run(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.public_site", description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=15.0, help="length of each wrk run (default 15)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each wrk run (default 10)")
+    parser.add_argument("--repeats", type=int, default=2, help="wrk runs per page, the best kept (default 2)")
     parser.add_argument("--warmup", type=float, default=3.0, help="length of each warm-up run (default 3)")
     parser.add_argument("--load-seconds", type=float, default=20.0, help="wrk window during submissions (default 20)")
     parser.add_argument("--waves", type=int, default=3, help="waves of submissions per window (default 3)")
     parser.add_argument("--sources", type=int, default=20, help="sources submitting at once per wave (default 20)")
     args = parser.parse_args(argv)
-    run(args.seconds, args.warmup, args.load_seconds, args.waves, args.sources)
+    run(args.seconds, args.warmup, args.load_seconds, args.waves, args.sources, args.repeats)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ a process looks at the number at most once a second, so a change reaches every p
 a second. Readers' responses also carry `Cache-Control: public` for a CDN or reverse proxy.
 
 Reader pages never touch the session or the CSRF token, so they set no cookie (DESIGN: no
-trackers); `_cacheable` refuses to store a response that carries one anyway.
+trackers); `_cacheable` refuses to store a response that carries one anyway. Stored pages are
+served by `PublicPageCacheMiddleware`, early in the middleware stack.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
@@ -66,7 +68,7 @@ def _key(request: HttpRequest) -> str:
 
 
 def _cacheable(response: HttpResponse) -> bool:
-    return response.status_code in (200, 404) and not response.streaming and not response.cookies
+    return response.status_code == 200 and not response.streaming and not response.cookies
 
 
 def mark_public(response: HttpResponse, *, max_age: int = PUBLIC_MAX_AGE) -> HttpResponse:
@@ -76,12 +78,36 @@ def mark_public(response: HttpResponse, *, max_age: int = PUBLIC_MAX_AGE) -> Htt
 
 
 def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve a reader page from the cache of rendered pages, rendering it on a miss."""
+    """Mark a reader page: shared caches may keep it, and `PublicPageCacheMiddleware` stores it."""
 
     @wraps(view)
-    def cached_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method not in ("GET", "HEAD"):
-            return view(request, *args, **kwargs)
+    def public_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and callable(response.render):
+            response = response.render()
+        request.clarion_public_page = True
+        return mark_public(response)
+
+    return public_view
+
+
+class PublicPageCacheMiddleware:
+    """Answer a reader's GET with the page rendered earlier, before the session, authentication
+    and CSRF middleware run (Django's own cache middleware sits as early, for the same reason).
+
+    Placed after SecurityMiddleware, WhiteNoise and the CSP middleware, so a stored page still
+    gets their headers on the way out; the headers the inner middleware added when the page was
+    rendered (X-Frame-Options) are stored with it. Only pages a `public_page` view produced are
+    stored, only from requests without a staff session cookie (whose session middleware could
+    add `Vary: Cookie` or a cookie), and only responses that set no cookie.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in ("GET", "HEAD") or settings.SESSION_COOKIE_NAME in request.COOKIES:
+            return self.get_response(request)
         key = _key(request)
         stored = cache.get(key)
         if stored is not None:
@@ -89,13 +115,8 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             response = HttpResponse(content, status=status)
             for name, value in headers:
                 response[name] = value
-            return mark_public(response)
-        response = view(request, *args, **kwargs)
-        if hasattr(response, "render") and callable(response.render):
-            response = response.render()
-        if _cacheable(response):
-            headers = [(name, value) for name, value in response.items() if name.lower() in ("content-type", "link")]
-            cache.set(key, (response.status_code, response.content, headers), RENDERED_TIMEOUT)
-        return mark_public(response)
-
-    return cached_view
+            return response
+        response = self.get_response(request)
+        if request.method == "GET" and getattr(request, "clarion_public_page", False) and _cacheable(response):
+            cache.set(key, (response.status_code, response.content, list(response.items())), RENDERED_TIMEOUT)
+        return response

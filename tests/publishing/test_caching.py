@@ -60,15 +60,41 @@ def test_a_change_made_by_another_process_is_seen_within_the_recheck_interval(ma
     assert caching.current_generation() == seen + 1
 
 
-def test_a_new_page_is_not_stored_with_a_cookie(rf):
+def test_a_page_that_sets_a_cookie_is_never_stored(rf):
     from django.http import HttpResponse
 
+    @caching.public_page
     def view(request):
         response = HttpResponse("hello")
         response.set_cookie("tracker", "1")
         return response
 
     request = rf.get("/somewhere/")
-    caching.public_page(view)(request)
+    caching.PublicPageCacheMiddleware(view)(request)
 
     assert cache.get(caching._key(request)) is None
+
+
+def test_staff_with_a_session_cookie_get_pages_rendered_for_them(make_published_post, django_assert_num_queries):
+    from django.conf import settings
+
+    make_published_post(slug="overtime", title="Overtime went unpaid")
+    Client().get("/posts/overtime/")  # stored for readers
+    staff = Client()
+    staff.cookies[settings.SESSION_COOKIE_NAME] = "some-session"
+
+    response = staff.get("/posts/overtime/")
+
+    assert response.status_code == 200 and "Overtime went unpaid" in response.content.decode()
+    assert "Cookie" in response.get("Vary", "")  # rendered afresh, through the session middleware
+
+
+def test_a_stored_page_keeps_the_security_headers(make_published_post):
+    make_published_post(slug="overtime", title="Overtime went unpaid")
+    reader = Client()
+    first = reader.get("/posts/overtime/")
+
+    second = reader.get("/posts/overtime/")
+
+    for header in ("Content-Security-Policy", "X-Frame-Options", "Referrer-Policy", "X-Content-Type-Options"):
+        assert second[header] == first[header], header
