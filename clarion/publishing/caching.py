@@ -15,6 +15,7 @@ served by `PublicPageCacheMiddleware`, early in the middleware stack.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -35,6 +36,8 @@ PUBLIC_MAX_AGE = 60
 # How long this application keeps a rendered page (dropped earlier by a new generation).
 RENDERED_TIMEOUT = 600
 GENERATION_RECHECK_SECONDS = 1.0
+
+_PAGE_QUERY = re.compile(r"(page=[0-9]{1,6})?")
 
 _seen: dict[str, float] = {"generation": -1.0, "checked_at": float("-inf")}
 
@@ -107,6 +110,10 @@ class PublicPageCacheMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method not in ("GET", "HEAD") or settings.SESSION_COOKIE_NAME in request.COOKIES:
+            return self.get_response(request)
+        if not _PAGE_QUERY.fullmatch(request.META.get("QUERY_STRING", "")):
+            # Only `?page=N` is part of a page's address: any other query (tracking tags, junk
+            # meant to fill the cache) is rendered without being stored.
             return self.get_response(request)
         key = _key(request)
         stored = cache.get(key)

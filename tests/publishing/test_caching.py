@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import F
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from clarion.publishing import caching
 from clarion.publishing.models import SiteSettings
@@ -98,3 +100,16 @@ def test_a_stored_page_keeps_the_security_headers(make_published_post):
 
     for header in ("Content-Security-Policy", "X-Frame-Options", "Referrer-Policy", "X-Content-Type-Options"):
         assert second[header] == first[header], header
+
+
+def test_only_the_page_number_of_a_query_makes_a_stored_page(make_published_post, django_assert_num_queries):
+    make_published_post(slug="overtime", title="Overtime went unpaid")
+    reader = Client()
+    reader.get("/reports/?page=1")
+    reader.get("/reports/?utm_source=junk-0001")
+
+    with django_assert_num_queries(0):
+        reader.get("/reports/?page=1")
+    with CaptureQueriesContext(connection) as rendered:  # tracking tags and junk are not stored
+        reader.get("/reports/?utm_source=junk-0001")
+    assert len(rendered) > 0
