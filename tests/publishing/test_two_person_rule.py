@@ -5,9 +5,18 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from clarion.accounts.roles import ADMIN, REVIEWER
 from clarion.publishing import actions
 from clarion.publishing.models import Post, SiteSettings
-from tests.publishing.conftest import approve, create_post, edit_post, page_of, submit_for_review
+from tests.publishing.conftest import (
+    approve,
+    create_post,
+    edit_post,
+    log_in,
+    make_editor,
+    page_of,
+    submit_for_review,
+)
 
 TWO_PERSON_RULE = "You wrote this revision, so a second editor must approve it (the two-person rule)."
 
@@ -47,6 +56,24 @@ def test_the_author_cannot_approve_their_own_revision_through_the_action(editor,
     post.refresh_from_db()
     assert post.published_revision is None
     assert post.latest_revision.approved_by is None
+
+
+def test_a_superuser_who_holds_every_role_still_cannot_approve_their_own_revision(db):
+    # Wagtail lets a member of the approving group approve their own submission (its issue
+    # #1164); here no group, role or superuser flag lifts the rule.
+    boss = make_editor("boss", ADMIN, REVIEWER)
+    assert boss.is_superuser and boss.is_staff
+    boss_client = log_in(boss)
+    post = create_post(boss_client)
+    submit_for_review(boss_client, post)
+
+    response = approve(boss_client, post)
+
+    assert response.status_code == 400
+    assert TWO_PERSON_RULE in response.content.decode()
+    post.refresh_from_db()
+    assert post.published_revision is None and post.state == Post.State.IN_REVIEW
+    assert public_status(post.slug) == 404
 
 
 def test_a_second_editor_approves_and_readers_see_the_post(editor_client, second_editor, second_editor_client):
