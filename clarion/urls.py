@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from clarion.publishing import rule_views
+
 admin.site.site_header = "Clarion administration"
 
 urlpatterns = [
@@ -8,6 +10,7 @@ urlpatterns = [
     path("staff/cases/", include("clarion.casework.urls")),
     path("staff/admin/", admin.site.urls),
     path("staff/posts/", include("clarion.publishing.urls_staff")),
+    path("staff/publishing/rule/", rule_views.rule, name="publishing_rule"),
     path("staff/", include("clarion.accounts.urls")),
     # The public site last: its patterns are the catch-all for reader pages.
     path("", include("clarion.publishing.urls_public")),

@@ -1,7 +1,9 @@
 """Editors' pages: the list of posts, a post with its review, revisions, flags and media, a draft from a tip.
 
 Every page is behind `editor_required` (both factors, the editor role) and never cached: drafts,
-staff comments and links to tips are not public. Views are thin: a form, one action, a page.
+staff comments and links to tips are not public. Drafts are sealed at rest (sealing.py): each
+page opens what it shows with the publishing key, which the editor's session unlocks. Views are
+thin: a form, one action, a page.
 A refused step (`WorkflowError`, `ScrubError`) is shown on the page with everything typed kept.
 
 The links between a post and its tips are staff-only. An editor sees how many tips a post is
@@ -14,6 +16,8 @@ import hashlib
 import io
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -22,10 +26,11 @@ from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -38,8 +43,9 @@ from clarion.casework import actions as casework_actions
 from clarion.casework.access import access_tip_for_reviewer, may_read_tip
 from clarion.casework.models import CaseFile
 from clarion.intake.views import EXPIRED_FORM, csrf_failed
-from clarion.publishing import actions, media_store
-from clarion.publishing.actions import WorkflowError
+from clarion.publishing import actions
+from clarion.publishing.actions import Locked, Purged, WorkflowError
+from clarion.publishing.content import RevisionContent
 from clarion.publishing.forms import (
     SLUG_TAKEN,
     ApproveForm,
@@ -53,19 +59,46 @@ from clarion.publishing.forms import (
     SendBackForm,
 )
 from clarion.publishing.models import Media, Post, RedactionCheck, Revision
+from clarion.publishing.redaction import LABELS, FlagKind
+from clarion.publishing.rendering import media_written_in, render_markdown
+from clarion.publishing.sealing import EditorKeys, NoPublishingKey, unlock_publishing_key
 from clarion.publishing.sources import source_passages
 
 PAGE_SIZE = 50
-LOCKED = (
+LOCKED = gettext_lazy(
     "Your key does not open this tip. Log out and in again; if this persists, ask a colleague "
     "who can read it to share it with you again."
 )
-FILE_NOT_KEPT = "Browsers never keep chosen files: choose the file again before uploading."
+QUOTES_A_TIP = gettext_lazy(
+    "This revision quotes a tip you cannot read, word for word: only the tip's readers open it until the "
+    "quote is redacted or kept with a reason."
+)
+NO_PUBLISHING_KEY = gettext_lazy(
+    "You do not hold the publishing key yet: drafts are encrypted to it. It is given to you automatically "
+    "the next time an editor who holds it opens the posts page; ask one to do so, then come back."
+)
+FILE_NOT_KEPT = gettext_lazy("Browsers never keep chosen files: choose the file again before uploading.")
 
 
 def editor_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Guard an editor page and keep it out of every cache."""
-    return never_cache(editor_required(view))
+    """Guard an editor page, keep it out of every cache, and open the publishing key for it.
+
+    The view gets `keys` (EditorKeys). A session whose own identity is gone (the key cookie
+    was lost) logs in again; an editor who does not hold the publishing key yet is told why.
+    """
+
+    @wraps(view)
+    def with_keys(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        personal = held_identity(request)
+        if personal is None:
+            return redirect_to_login(request.path, settings.LOGIN_URL)
+        try:
+            keys = unlock_publishing_key(user=request.user, personal=personal)
+        except NoPublishingKey:
+            return render(request, "publishing/staff/locked.html", {"message": NO_PUBLISHING_KEY}, status=403)
+        return view(request, *args, keys=keys, **kwargs)
+
+    return never_cache(editor_required(with_keys))
 
 
 def _post_or_404(post_id: int) -> Post:
@@ -84,27 +117,77 @@ def keep_form_id(key: str) -> str:
     return "keep-" + hashlib.sha256(key.encode()).hexdigest()[:10] + "-%s"
 
 
+@dataclass
+class OpenedRevision:
+    """A revision as an editor sees it: its content opened and rendered, or why it cannot be."""
+
+    revision: Revision
+    content: RevisionContent | None
+    locked: bool = False
+
+    @property
+    def purged(self) -> bool:
+        return self.revision.is_purged
+
+    @property
+    def number(self) -> int:
+        return self.revision.number
+
+    def media(self) -> list[dict]:
+        """Return the revision's files with their captions, in order."""
+        if self.content is None:
+            return []
+        rows = {item.pk: item for item in Media.objects.filter(pk__in=self.content.media_ids)}
+        return [{"item": rows[use.media_id], "use": use} for use in self.content.media if use.media_id in rows]
+
+    def body_html(self) -> str:
+        """Render the body as readers would see it, images from the editors' preview address."""
+        if self.content is None:
+            return ""
+        images = {
+            row["item"].filename: reverse("editorial:media", args=[row["item"].filename])
+            for row in self.media()
+            if row["item"].kind == Media.Kind.IMAGE
+        }
+        return render_markdown(self.content.body, media=images)
+
+    def figures(self) -> list[dict]:
+        """Return the images the body does not already show (a figure each), and the documents."""
+        written = media_written_in(self.content.body) if self.content else set()
+        return [row for row in self.media() if row["item"].filename not in written]
+
+
+def open_for(revision: Revision, keys: EditorKeys) -> OpenedRevision:
+    try:
+        return OpenedRevision(revision, actions.open_revision(revision, keys))
+    except Locked:
+        return OpenedRevision(revision, None, locked=True)
+    except Purged:
+        return OpenedRevision(revision, None)
+
+
 # --- the list ---------------------------------------------------------------------------------
 
 
 @editor_page
 @require_GET
-def post_list(request: HttpRequest) -> HttpResponse:
+def post_list(request: HttpRequest, keys: EditorKeys) -> HttpResponse:
     form = PostFilterForm(request.GET or None)
-    latest = Revision.objects.filter(post=OuterRef("pk")).order_by("-number")
-    posts = Post.objects.annotate(
-        latest_title=Subquery(latest.values("title")[:1]),
-        latest_number=Subquery(latest.values("number")[:1]),
-        latest_by=Subquery(latest.values("created_by__username")[:1]),
-        latest_at=Subquery(latest.values("created_at")[:1]),
-    ).prefetch_related("corrections")
+    posts = Post.objects.all()
     if form.is_bound and form.is_valid() and form.cleaned_data["state"]:
         posts = posts.filter(state=form.cleaned_data["state"])
-    posts = posts.order_by("-latest_at", "-pk")
+    posts = posts.order_by("-pk")
     page = Paginator(posts, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = []
+    for post in page:
+        latest = post.latest_revision
+        opened = open_for(latest, keys) if latest else None
+        title = opened.content.title if opened and opened.content else ""
+        rows.append({"post": post, "latest": latest, "title": title, "locked": bool(opened and opened.locked)})
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "publishing/staff/list.html", {"form": form, "page": page, "query": query.urlencode()})
+    context = {"form": form, "page": page, "rows": rows, "query": query.urlencode()}
+    return render(request, "publishing/staff/list.html", context)
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -112,13 +195,14 @@ def post_list(request: HttpRequest) -> HttpResponse:
 
 def _render_form(request: HttpRequest, form: PostForm, *, problems: list[str] | None = None) -> HttpResponse:
     status = 400 if (problems or form.errors) else 200
-    context = {"form": form, "post": form.post, "problems": problems or []}
+    title = form.base.title if form.base else ""
+    context = {"form": form, "post": form.post, "title": title, "problems": problems or []}
     return render(request, "publishing/staff/edit.html", context, status=status)
 
 
 @editor_page
 @require_http_methods(["GET", "POST"])
-def post_new(request: HttpRequest) -> HttpResponse:
+def post_new(request: HttpRequest, keys: EditorKeys) -> HttpResponse:
     form = PostForm(request.POST or None, user=request.user)
     if request.method != "POST" or not form.is_valid():
         return _render_form(request, form)
@@ -129,9 +213,8 @@ def post_new(request: HttpRequest) -> HttpResponse:
                 kind=form.cleaned_data["kind"],
                 slug=form.cleaned_data["slug"],
                 content=form.content(),
-                keypair=held_identity(request),
+                keys=keys,
             )
-            actions.do_set_post_details(actor=request.user, post=post, **form.details())
     except IntegrityError:
         # Another editor took the address between the check and the save.
         form.add_error("slug", SLUG_TAKEN)
@@ -141,15 +224,25 @@ def post_new(request: HttpRequest) -> HttpResponse:
 
 @editor_page
 @require_http_methods(["GET", "POST"])
-def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
+def post_edit(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
     post = _post_or_404(post_id)
-    form = PostForm(request.POST or None, post=post, user=request.user)
+    try:
+        _base, content = actions.base_content(post, keys)
+    except WorkflowError as error:
+        return render(request, "publishing/staff/locked.html", {"message": str(error)}, status=403)
+    form = PostForm(request.POST or None, post=post, base=content, user=request.user)
     if request.method != "POST" or not form.is_valid():
         return _render_form(request, form)
     try:
         with transaction.atomic():
-            actions.do_set_post_details(actor=request.user, post=post, **form.details())
-            actions.do_save_post(actor=request.user, post=post, content=form.content(), keypair=held_identity(request))
+            actions.do_save_post(
+                actor=request.user,
+                post=post,
+                content=form.content(),
+                keys=keys,
+                kind=form.cleaned_data["kind"],
+                slug=form.cleaned_data["slug"],
+            )
     except IntegrityError:
         form.add_error("slug", SLUG_TAKEN)
         return _render_form(request, form)
@@ -169,9 +262,26 @@ def _linked_tips(request: HttpRequest, post: Post) -> tuple[int, list[tuple[uuid
     return len(tips), [(tip.pk, references.get(tip.pk, "")) for tip in readable]
 
 
+def _flags_for_page(post: Post, latest: Revision | None, keys: EditorKeys, keep_form: KeepFlagForm | None) -> tuple:
+    """Return (check, open flags with their keep forms, decisions) of the latest revision, opened."""
+    check = RedactionCheck.objects.filter(revision=latest).select_related("checked_by").first() if latest else None
+    try:
+        flags = actions.stored_flags(check, keys) if check else []
+        decisions = actions.decisions_of(post, keys)
+    except Locked:
+        return check, [], {}
+    rows = []
+    for flag in actions.open_flags(flags, decisions):
+        mine = keep_form is not None and keep_form.data.get("key") == flag["key"]
+        form = keep_form if mine else KeepFlagForm(initial={"key": flag["key"]}, auto_id=keep_form_id(flag["key"]))
+        rows.append({**flag, "label": LABELS[FlagKind(flag["kind"])], "keep_form": form})
+    return check, rows, decisions
+
+
 def _render_post(
     request: HttpRequest,
     post: Post,
+    keys: EditorKeys,
     *,
     problems: list[str] | None = None,
     approve_form: ApproveForm | None = None,
@@ -186,34 +296,33 @@ def _render_post(
     approval_problems: list[str] = []
     if post.state == Post.State.IN_REVIEW and latest is not None:
         # Also re-runs the redaction check as this editor sees the linked tips.
-        approval_problems = actions.approval_problems(
-            actor=request.user, post=post, revision=latest, keypair=held_identity(request)
-        )
-    check = RedactionCheck.objects.filter(revision=latest).select_related("checked_by").first()
-    flags = []
-    for flag in actions.open_flags(post, check) if check else []:
-        mine = keep_form is not None and keep_form.data.get("key") == flag["key"]
-        form = keep_form if mine else KeepFlagForm(initial={"key": flag["key"]}, auto_id=keep_form_id(flag["key"]))
-        flags.append({**flag, "keep_form": form})
+        approval_problems = actions.approval_problems(actor=request.user, post=post, revision=latest, keys=keys)
+    opened = open_for(latest, keys) if latest else None
+    check, flags, decisions = _flags_for_page(post, latest, keys, keep_form)
     tip_count, readable_tips = _linked_tips(request, post)
+    scheduled = post.scheduled_revision
     context = {
         "post": post,
-        "latest": latest,
+        "latest": opened,
         "check": check,
         "flags": flags,
-        "decisions": post.redaction_decisions.select_related("decided_by").order_by("decided_at", "pk"),
+        "decisions": list(decisions.values()),
         "approval_problems": approval_problems,
         "approve_form": approve_form
         or ApproveForm(initial={"revision": latest.number if latest else None, "when": "now"}),
         "send_back_form": send_back_form or SendBackForm(),
         "retract_form": retract_form or RetractForm(),
         "media_form": media_form or MediaForm(),
-        "revisions": post.revisions.select_related("created_by", "approved_by").order_by("-number"),
+        "revisions": post.revisions.select_related("created_by", "approved_by", "purged_by").order_by("-number"),
         "corrections": post.corrections.all(),
-        "comments": post.comments.select_related("author"),
-        "media": post.media.select_related("uploaded_by"),
+        "comments": actions.comments_of(post, keys),
+        "media": [
+            {**row, "removed": actions.media_report(row["item"], keys)} for row in (opened.media() if opened else [])
+        ],
         "tip_count": tip_count,
         "readable_tips": readable_tips,
+        "needs_rearm": scheduled is not None and not actions.can_publish_on_time(scheduled),
+        "locked_message": QUOTES_A_TIP,
         "problems": problems or [],
     }
     return render(request, "publishing/staff/post.html", context, status=status)
@@ -221,75 +330,99 @@ def _render_post(
 
 @editor_page
 @require_GET
-def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
-    return _render_post(request, _post_or_404(post_id))
+def post_detail(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
+    return _render_post(request, _post_or_404(post_id), keys)
 
 
 @editor_page
 @require_GET
-def revision_detail(request: HttpRequest, post_id: int, number: int) -> HttpResponse:
+def revision_detail(request: HttpRequest, post_id: int, number: int, keys: EditorKeys) -> HttpResponse:
     post = _post_or_404(post_id)
-    revision = post.revisions.select_related("created_by", "approved_by").filter(number=number).first()
+    revision = post.revisions.select_related("created_by", "approved_by", "purged_by").filter(number=number).first()
     if revision is None:
         raise Http404("No such revision.")
-    return render(request, "publishing/staff/revision.html", {"post": post, "revision": revision})
+    opened = open_for(revision, keys)
+    context = {"post": post, "revision": opened, "locked_message": QUOTES_A_TIP, "problems": []}
+    return render(request, "publishing/staff/revision.html", context, status=403 if opened.locked else 200)
 
 
 @editor_page
 @require_POST
-def submit(request: HttpRequest, post_id: int) -> HttpResponse:
+def revision_purge(request: HttpRequest, post_id: int, number: int, keys: EditorKeys) -> HttpResponse:
+    post = _post_or_404(post_id)
+    revision = post.revisions.filter(number=number).first()
+    if revision is None:
+        raise Http404("No such revision.")
+    try:
+        actions.do_purge_revision(actor=request.user, revision=revision)
+    except WorkflowError as error:
+        context = {"post": post, "revision": open_for(revision, keys), "problems": [str(error)]}
+        return render(request, "publishing/staff/revision.html", context, status=400)
+    return redirect(reverse("editorial:revision", args=[post.pk, number]))
+
+
+@editor_page
+@require_POST
+def submit(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
     post = _post_or_404(post_id)
     try:
-        actions.do_submit_post(actor=request.user, post=post)
+        actions.do_submit_post(actor=request.user, post=post, keys=keys)
     except WorkflowError as error:
-        return _render_post(request, post, problems=[str(error)], status=400)
+        return _render_post(request, post, keys, problems=[str(error)], status=400)
     return redirect(_post_url(post))
 
 
 @editor_page
 @require_POST
-def approve(request: HttpRequest, post_id: int) -> HttpResponse:
+def approve(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
     post = _post_or_404(post_id)
     form = ApproveForm(request.POST)
     if not form.is_valid():
-        return _render_post(request, post, approve_form=form, status=400)
+        return _render_post(request, post, keys, approve_form=form, status=400)
     revision = post.revisions.filter(number=form.cleaned_data["revision"]).first()
     if revision is None:
-        return _render_post(request, post, problems=["This revision does not exist."], status=400)
+        return _render_post(request, post, keys, problems=[_("This revision does not exist.")], status=400)
     try:
         actions.do_approve_post(
-            actor=request.user,
-            post=post,
-            revision=revision,
-            keypair=held_identity(request),
-            publish_at=form.publish_at_or_none(),
+            actor=request.user, post=post, revision=revision, keys=keys, publish_at=form.publish_at_or_none()
         )
     except WorkflowError as error:
-        return _render_post(request, post, problems=[str(error)], approve_form=form, status=400)
+        return _render_post(request, post, keys, problems=[str(error)], approve_form=form, status=400)
     return redirect(_post_url(post))
 
 
 @editor_page
 @require_POST
-def send_back(request: HttpRequest, post_id: int) -> HttpResponse:
+def rearm(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
+    post = _post_or_404(post_id)
+    try:
+        actions.do_rearm_schedule(actor=request.user, post=post, keys=keys)
+    except WorkflowError as error:
+        return _render_post(request, post, keys, problems=[str(error)], status=400)
+    return redirect(_post_url(post))
+
+
+@editor_page
+@require_POST
+def send_back(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
     post = _post_or_404(post_id)
     form = SendBackForm(request.POST)
     if not form.is_valid():
-        return _render_post(request, post, send_back_form=form, status=400)
+        return _render_post(request, post, keys, send_back_form=form, status=400)
     try:
         actions.do_request_changes(actor=request.user, post=post, comment=form.cleaned_data["comment"])
     except WorkflowError as error:
-        return _render_post(request, post, problems=[str(error)], send_back_form=form, status=400)
+        return _render_post(request, post, keys, problems=[str(error)], send_back_form=form, status=400)
     return redirect(_post_url(post, "comments"))
 
 
 @editor_page
 @require_POST
-def retract(request: HttpRequest, post_id: int) -> HttpResponse:
+def retract(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
     post = _post_or_404(post_id)
     form = RetractForm(request.POST)
     if not form.is_valid():
-        return _render_post(request, post, retract_form=form, status=400)
+        return _render_post(request, post, keys, retract_form=form, status=400)
     try:
         actions.do_retract_post(
             actor=request.user,
@@ -298,39 +431,37 @@ def retract(request: HttpRequest, post_id: int) -> HttpResponse:
             withdraw_text=form.cleaned_data["withdraw_text"],
         )
     except WorkflowError as error:
-        return _render_post(request, post, problems=[str(error)], retract_form=form, status=400)
+        return _render_post(request, post, keys, problems=[str(error)], retract_form=form, status=400)
     return redirect(_post_url(post))
 
 
 @editor_page
 @require_POST
-def redact(request: HttpRequest, post_id: int) -> HttpResponse:
+def redact(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
     post = _post_or_404(post_id)
     form = FlagForm(request.POST)
     if not form.is_valid():
-        return _render_post(request, post, problems=["Choose a flag to redact."], status=400)
+        return _render_post(request, post, keys, problems=[_("Choose a flag to redact.")], status=400)
     try:
-        actions.do_redact_flagged(
-            actor=request.user, post=post, key=form.cleaned_data["key"], keypair=held_identity(request)
-        )
-    except WorkflowError as error:
-        return _render_post(request, post, problems=[str(error)], status=400)
+        actions.do_redact_flagged(actor=request.user, post=post, key=form.cleaned_data["key"], keys=keys)
+    except (WorkflowError, Locked) as error:
+        return _render_post(request, post, keys, problems=[str(error)], status=400)
     return redirect(_post_url(post, "redaction"))
 
 
 @editor_page
 @require_POST
-def keep(request: HttpRequest, post_id: int) -> HttpResponse:
+def keep(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
     post = _post_or_404(post_id)
     key = request.POST.get("key", "")
     form = KeepFlagForm(request.POST, auto_id=keep_form_id(key))
     if not form.is_valid():
-        return _render_post(request, post, keep_form=form, status=400)
+        return _render_post(request, post, keys, keep_form=form, status=400)
     try:
-        actions.do_keep_flagged(actor=request.user, post=post, key=key, reason=form.cleaned_data["reason"])
-    except WorkflowError as error:
+        actions.do_keep_flagged(actor=request.user, post=post, key=key, reason=form.cleaned_data["reason"], keys=keys)
+    except (WorkflowError, Locked) as error:
         form.add_error("reason", str(error))
-        return _render_post(request, post, keep_form=form, status=400)
+        return _render_post(request, post, keys, keep_form=form, status=400)
     return redirect(_post_url(post, "redaction"))
 
 
@@ -338,25 +469,41 @@ def keep(request: HttpRequest, post_id: int) -> HttpResponse:
 
 
 class MediaUploadHandler(FileUploadHandler):
-    """Keep an editor's upload in memory only, up to the media size limit.
+    """Keep an editor's upload in memory only, one file, up to the media size limit.
 
-    Threat: Django writes uploads over 2.5 MB to a temporary file; an unscrubbed original
-    (a photo with its GPS position, a PDF with its author) would then touch the disk. Here the
-    bytes stay in memory until the scrubber has made the clean copy, and a file over the limit
-    is dropped as it arrives, with its size kept for the message.
+    Threats: Django writes uploads over 2.5 MB to a temporary file, so an unscrubbed original
+    (a photo with its GPS position, a PDF with its author) would touch the disk: here the bytes
+    stay in memory until the scrubber has made the clean copy. And a request may carry many
+    file parts (up to DATA_UPLOAD_MAX_NUMBER_FILES): only the first part named `file` is kept,
+    every other part is dropped as it arrives (the security review's L5), so memory is bounded
+    by one file of CLARION_MAX_MEDIA_BYTES. A file over the limit is dropped as it arrives,
+    with its size kept for the message.
     """
+
+    FIELD = "file"
 
     def __init__(self, request: HttpRequest | None = None, *, max_bytes: int) -> None:
         super().__init__(request)
         self.max_bytes = max_bytes
         self.refused_size: int | None = None
+        self.extra_parts = 0
         self._buffer: io.BytesIO | None = None
+        self._taken = False
+        self._dropping = False
 
     def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
+        self._buffer = None
+        self._dropping = self._taken or self.field_name != self.FIELD
+        if self._dropping:
+            self.extra_parts += 1
+            return
+        self._taken = True
         self._buffer = io.BytesIO()
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        if self._dropping:
+            return None
         if self._buffer is None:
             self.refused_size = start + len(raw_data)
             return None
@@ -368,6 +515,8 @@ class MediaUploadHandler(FileUploadHandler):
         return None
 
     def file_complete(self, file_size: int) -> InMemoryUploadedFile | None:
+        if self._dropping:
+            return None
         if self._buffer is None:
             self.refused_size = max(self.refused_size or 0, file_size)
             return None
@@ -386,16 +535,16 @@ class MediaUploadHandler(FileUploadHandler):
 @editor_page
 @csrf_exempt  # the token is checked below, once the body is parsed by the handler above
 @require_POST
-def media_upload(request: HttpRequest, post_id: int) -> HttpResponse:
+def media_upload(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
     post = _post_or_404(post_id)
     handler = MediaUploadHandler(request, max_bytes=settings.CLARION_MAX_MEDIA_BYTES)
     request.upload_handlers = [handler]
     data, files = request.POST, request.FILES
     if csrf_failed(request):
-        return _render_post(request, post, problems=[EXPIRED_FORM], media_form=MediaForm(data), status=403)
-    form = MediaForm(data, files, refused_size=handler.refused_size)
+        return _render_post(request, post, keys, problems=[EXPIRED_FORM], media_form=MediaForm(data), status=403)
+    form = MediaForm(data, files, refused_size=handler.refused_size, extra_parts=handler.extra_parts)
     if not form.is_valid():
-        return _render_post(request, post, problems=[FILE_NOT_KEPT], media_form=form, status=400)
+        return _render_post(request, post, keys, problems=[FILE_NOT_KEPT], media_form=form, status=400)
     from clarion.scrub import ScrubError  # Pillow and pikepdf: loaded only where files are scrubbed
 
     try:
@@ -405,45 +554,47 @@ def media_upload(request: HttpRequest, post_id: int) -> HttpResponse:
             data=form.cleaned_data["file"].read(),
             title=form.cleaned_data["title"],
             alt_text=form.cleaned_data["alt_text"],
+            keys=keys,
         )
     except WorkflowError as error:
         form.add_error("alt_text", str(error))
-        return _render_post(request, post, problems=[FILE_NOT_KEPT], media_form=form, status=400)
+        return _render_post(request, post, keys, problems=[FILE_NOT_KEPT], media_form=form, status=400)
     except ScrubError as error:
         form.add_error("file", str(error))
-        return _render_post(request, post, problems=[FILE_NOT_KEPT], media_form=form, status=400)
+        return _render_post(request, post, keys, problems=[FILE_NOT_KEPT], media_form=form, status=400)
     return redirect(_post_url(post, "media"))
 
 
 @editor_page
 @require_POST
-def media_remove(request: HttpRequest, post_id: int, media_id: int) -> HttpResponse:
+def media_remove(request: HttpRequest, post_id: int, media_id: int, keys: EditorKeys) -> HttpResponse:
     post = _post_or_404(post_id)
     item = post.media.filter(pk=media_id).first()
     if item is None:
         raise Http404("No such file.")
-    actions.do_remove_media(actor=request.user, media=item)
+    try:
+        actions.do_remove_media(actor=request.user, post=post, media=item, keys=keys)
+    except WorkflowError as error:
+        return _render_post(request, post, keys, problems=[str(error)], status=400)
     return redirect(_post_url(post, "media"))
 
 
 @editor_page
 @require_GET
-def media_file(request: HttpRequest, name: str) -> HttpResponse:
-    """Serve a post's scrubbed file to editors, published or not (never the original)."""
-    token, _, extension = name.partition(".")
+def media_file(request: HttpRequest, name: str, keys: EditorKeys) -> HttpResponse:
+    """Serve a post's scrubbed file to editors, decrypted, published or not (never the original)."""
+    token, _dot, extension = name.partition(".")
     item = Media.objects.filter(token=token, extension=f".{extension}").first()
     if item is None:
         raise Http404("No such file.")
     try:
-        handle = media_store.path_of(item.filename).open("rb")
-    except (OSError, ValueError):
+        data = actions.open_media(item, keys)
+    except (OSError, ValueError, vault.DecryptionError):
         raise Http404("No such file.") from None
-    return FileResponse(
-        handle,
-        content_type=item.media_type,
-        as_attachment=item.kind == Media.Kind.DOCUMENT,
-        filename=item.filename,
-    )
+    response = HttpResponse(data, content_type=item.media_type)
+    disposition = "attachment" if item.kind == Media.Kind.DOCUMENT else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{item.filename}"'
+    return response
 
 
 # --- a draft from a tip -----------------------------------------------------------------------
@@ -451,16 +602,13 @@ def media_file(request: HttpRequest, name: str) -> HttpResponse:
 
 @editor_page
 @require_http_methods(["GET", "POST"])
-def draft_from_tip(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
+def draft_from_tip(request: HttpRequest, tip_id: uuid.UUID, keys: EditorKeys) -> HttpResponse:
     """Show a tip's passages to an editor who reviews it; start a draft quoting only those ticked."""
     if not is_reviewer(request.user):
         raise Http404("No tip with this id is open to you.")
     tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
-    keypair = held_identity(request)
-    if keypair is None:
-        return redirect_to_login(request.path, settings.LOGIN_URL)
     try:
-        passages = source_passages(tip=tip, user=request.user, keypair=keypair)
+        passages = source_passages(tip=tip, user=request.user, keypair=keys.personal)
     except vault.DecryptionError:
         return render(request, "publishing/staff/locked.html", {"message": LOCKED}, status=403)
     form = DraftFromTipForm(request.POST or None, passages=passages)
@@ -480,7 +628,7 @@ def draft_from_tip(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
             slug=form.cleaned_data["slug"],
             title=form.cleaned_data["title"],
             quotes=form.chosen_quotes(),
-            keypair=keypair,
+            keys=keys,
         )
     except IntegrityError:
         form.add_error("slug", SLUG_TAKEN)

@@ -8,11 +8,13 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from clarion.publishing.actions import RevisionContent
-from clarion.publishing.models import Category, Post, Revision, Tag
+from clarion.publishing.content import RevisionContent
+from clarion.publishing.models import Category, Post, Tag
 from clarion.publishing.sources import Passage
 
 TEXT_MAX_CHARS = 100_000
@@ -103,11 +105,20 @@ class PostForm(forms.Form):
         label="Show readers how many tips corroborate this post (the number only)", required=False
     )
 
-    def __init__(self, *args: Any, post: Post | None = None, user, **kwargs: Any) -> None:  # noqa: ANN001
+    def __init__(
+        self,
+        *args: Any,
+        post: Post | None = None,
+        base: RevisionContent | None = None,
+        user,  # noqa: ANN001
+        **kwargs: Any,
+    ) -> None:
+        """`base` is what the latest revision says (opened): the form starts from it, and files carry over."""
         self.post = post
+        self.base = base
         self.user = user
         if post is not None and not kwargs.get("initial"):
-            kwargs["initial"] = self.initial_for(post, user)
+            kwargs["initial"] = self.initial_for(post, base, user)
         super().__init__(*args, **kwargs)
         if not Tag.objects.exists():
             self.fields["tags"].help_text = "No tags yet: admins add them in the administration pages."
@@ -119,40 +130,40 @@ class PostForm(forms.Form):
             for name in ("kind", "slug"):
                 self.fields[name].disabled = True
                 self.fields[name].help_text = "Fixed: the post is published and links to it already exist."
-        if post is not None and post.byline_editor_id not in (None, user.pk):
-            self.fields["byline"].choices = [
-                ("keep", f"{post.byline} (as now)"),
-                *self.fields["byline"].choices,
-            ]
+        signed_by = base.byline_editor_id if base is not None else None
+        if signed_by not in (None, user.pk):
+            who = get_user_model().objects.filter(pk=signed_by).first()
+            name = (base.byline_name or (who.get_full_name() or who.get_username())) if who else ""
+            self.fields["byline"].choices = [("keep", f"{name} (as now)"), *self.fields["byline"].choices]
 
     @staticmethod
-    def initial_for(post: Post, user) -> dict[str, Any]:  # noqa: ANN001
-        """Return the form's values for `post`: its latest words, without a correction.
+    def initial_for(post: Post, base: RevisionContent | None, user) -> dict[str, Any]:  # noqa: ANN001
+        """Return the form's values for `post`: what its latest revision says, without a correction.
 
         A correction belongs to the one revision that makes it: carried into the next revision,
         it would be published a second time.
         """
-        latest: Revision | None = post.latest_revision
-        if post.byline_editor_id is None:
+        base = base or RevisionContent(title="")
+        if base.byline_editor_id is None:
             byline = "organisation"
-        elif post.byline_editor_id == user.pk:
+        elif base.byline_editor_id == user.pk:
             byline = "me"
         else:
             byline = "keep"
         return {
             "kind": post.kind,
             "slug": post.slug,
-            "title": latest.title if latest else "",
-            "summary": latest.summary if latest else "",
-            "body": latest.body if latest else "",
-            "addressed_to": latest.addressed_to if latest else "",
-            "signatories": latest.signatories if latest else "",
-            "category": post.category_id,
-            "tags": list(post.tags.values_list("pk", flat=True)),
+            "title": base.title,
+            "summary": base.summary,
+            "body": base.body,
+            "addressed_to": base.addressed_to,
+            "signatories": base.signatories,
+            "category": base.category_id,
+            "tags": list(base.tag_ids),
             "byline": byline,
-            "byline_name": post.byline_name,
-            "pinned": post.pinned,
-            "show_corroboration": post.show_corroboration,
+            "byline_name": base.byline_name,
+            "pinned": base.pinned,
+            "show_corroboration": base.show_corroboration,
         }
 
     def clean_slug(self) -> str:
@@ -162,8 +173,9 @@ class PostForm(forms.Form):
         return slug
 
     def content(self) -> RevisionContent:
-        """Return the words to save as the post's next revision."""
+        """Return everything the post's next revision says: words, byline, filing, and the files carried over."""
         data = self.cleaned_data
+        byline_editor_id = self.byline_editor_id()
         return RevisionContent(
             title=data["title"],
             summary=data["summary"],
@@ -171,29 +183,22 @@ class PostForm(forms.Form):
             addressed_to=data["addressed_to"],
             signatories=data["signatories"],
             correction=data.get("correction", ""),
+            byline_editor_id=byline_editor_id,
+            byline_name=data["byline_name"] if byline_editor_id is not None else "",
+            category_id=data["category"].pk if data["category"] else None,
+            tag_ids=tuple(sorted(tag.pk for tag in data["tags"])),
+            pinned=data["pinned"],
+            show_corroboration=data["show_corroboration"],
+            media=self.base.media if self.base is not None else (),
         )
 
-    def details(self) -> dict[str, Any]:
-        """Return how the post is filed and signed, as `do_set_post_details` takes them."""
-        data = self.cleaned_data
-        return {
-            "kind": data["kind"],
-            "slug": data["slug"],
-            "category": data["category"],
-            "tags": list(data["tags"]),
-            "byline_editor": self.byline_editor(),
-            "byline_name": data["byline_name"],
-            "pinned": data["pinned"],
-            "show_corroboration": data["show_corroboration"],
-        }
-
-    def byline_editor(self):  # noqa: ANN201 - a User or None
+    def byline_editor_id(self) -> int | None:
         """Return who signs the post: nobody (the organisation), the current editor, or as now."""
         choice = self.cleaned_data["byline"]
         if choice == "me":
-            return self.user
-        if choice == "keep" and self.post is not None:
-            return self.post.byline_editor
+            return self.user.pk
+        if choice == "keep" and self.base is not None:
+            return self.base.byline_editor_id
         return None
 
 
@@ -288,12 +293,15 @@ class MediaForm(forms.Form):
         help_text="Required for images: what the picture shows, for readers who cannot see it.",
     )
 
-    def __init__(self, *args: Any, refused_size: int | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, refused_size: int | None = None, extra_parts: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.refused_size = refused_size
+        self.extra_parts = extra_parts
 
     def clean_file(self):  # noqa: ANN201 - an UploadedFile
         upload = self.cleaned_data.get("file")
+        if self.extra_parts:
+            raise forms.ValidationError(_("Upload one file at a time: this form sent several, and none was kept."))
         if self.refused_size is not None:
             limit = filesizeformat(settings.CLARION_MAX_MEDIA_BYTES)
             raise forms.ValidationError(

@@ -14,6 +14,9 @@ from pathlib import Path
 from django.conf import settings
 
 _NAME = re.compile(r"^[0-9a-f]{24}\.(jpg|png|webp|gif|pdf)$")
+_TOKEN = re.compile(r"^[0-9a-f]{24}$")
+# Unpublished files live here encrypted (age), each to a key of its own; `/media/` never reaches them.
+SEALED = "sealed"
 
 
 def media_dir() -> Path:
@@ -29,9 +32,31 @@ def path_of(name: str) -> Path:
     return media_dir() / name
 
 
+def sealed_path_of(token: str) -> Path:
+    """Return the path of a file's encrypted copy; ValueError for any token we could not have made."""
+    if not _TOKEN.fullmatch(token):
+        raise ValueError("Not a media token.")
+    folder = media_dir() / SEALED
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder / f"{token}.age"
+
+
 def save(name: str, data: bytes) -> None:
-    """Store `data` under `name`, durably, replacing nothing half-written."""
-    target = path_of(name)
+    """Store `data` under `name` (a readable copy, once published), durably."""
+    _write(path_of(name), data)
+
+
+def save_sealed(token: str, ciphertext: bytes) -> None:
+    """Store a file's encrypted copy, durably."""
+    _write(sealed_path_of(token), ciphertext)
+
+
+def read_sealed(token: str) -> bytes:
+    return sealed_path_of(token).read_bytes()
+
+
+def _write(target: Path, data: bytes) -> None:
+    """Write `data` to `target`, replacing nothing half-written (temporary name, fsync, rename)."""
     part = target.with_name(target.name + ".part")
     fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     try:
@@ -47,3 +72,7 @@ def save(name: str, data: bytes) -> None:
 
 def delete(name: str) -> None:
     path_of(name).unlink(missing_ok=True)
+
+
+def delete_sealed(token: str) -> None:
+    sealed_path_of(token).unlink(missing_ok=True)

@@ -335,30 +335,35 @@ def _words(text: str, cache: dict[str, str]) -> list[tuple[int, int, str]]:
 
 
 def _source_word_spans(text: str, source_texts: Iterable[str], n: int) -> list[tuple[int, int]]:
-    """Return the maximal runs of at least n draft words that occur consecutively in a source.
+    """Return the maximal runs of draft words that occur consecutively in a source.
 
-    Each source contributes a set of n-word tuples (shingles); each draft window of n words is
-    one set lookup, so the cost is linear in the total length. Overlapping or touching matched
-    windows merge into one run, reported with its span in the draft's original text.
+    A run is at least n words long, or a whole source that is shorter than n words but has at
+    least two (a short answer such as "Acme Lifts Ltd" quoted whole). Each source contributes
+    a set of n-word tuples (shingles); each draft window is one set lookup per length, so the
+    cost is linear in the total length. Overlapping or touching matched windows merge into one
+    run, reported with its span in the draft's original text.
     """
     cache: dict[str, str] = {}
     draft = _words(text, cache)
-    if len(draft) < n:
-        return []
-    shingles: set[tuple[str, ...]] = set()
+    shingles: dict[int, set[tuple[str, ...]]] = {}
     for source in source_texts:
         words = [normal for _, _, normal in _words(source, cache)]
-        shingles.update(zip(*(words[i:] for i in range(n)), strict=False))
-    if not shingles:
-        return []
+        if len(words) >= n:
+            shingles.setdefault(n, set()).update(zip(*(words[i:] for i in range(n)), strict=False))
+        elif len(words) >= 2:
+            shingles.setdefault(len(words), set()).add(tuple(words))
     normals = [normal for _, _, normal in draft]
-    runs: list[list[int]] = []  # [first word, last word + 1]
-    for i, window in enumerate(zip(*(normals[k:] for k in range(n)), strict=False)):
-        if window in shingles:
-            if runs and i <= runs[-1][1]:
-                runs[-1][1] = i + n
-            else:
-                runs.append([i, i + n])
+    windows: list[tuple[int, int]] = []  # [first word, last word + 1]
+    for length, wanted in shingles.items():
+        for i, window in enumerate(zip(*(normals[k:] for k in range(length)), strict=False)):
+            if window in wanted:
+                windows.append((i, i + length))
+    runs: list[list[int]] = []
+    for first, last in sorted(windows):
+        if runs and first <= runs[-1][1]:
+            runs[-1][1] = max(runs[-1][1], last)
+        else:
+            runs.append([first, last])
     return [(draft[first][0], draft[last - 1][1]) for first, last in runs]
 
 
@@ -425,7 +430,8 @@ def check_text(
       an e-mail address is not also flagged as a URL;
     - a day and a time of day in the same sentence, at most `MAX_GAP_WORDS` words apart;
     - deny-list entries, case-insensitive, on word boundaries, any whitespace between words;
-    - runs of at least `min_shared_words` consecutive words also found in one of `source_texts`.
+    - runs of at least `min_shared_words` consecutive words also found in one of `source_texts`,
+      and any whole source text of two words or more that is shorter than that.
 
     Known gaps: numbers written as words, spaced-out IDs ("QQ 12 34 56 C"), seven-digit local
     numbers without an area code, bare domains with uncommon TLDs, dates without a day

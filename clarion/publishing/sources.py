@@ -47,25 +47,37 @@ def source_passages(*, tip: Tip, user, keypair: KeyPair) -> list[Passage]:  # no
 
 @dataclass(frozen=True)
 class SourceWords:
-    texts: list[str]
-    compared: int
-    not_compared: int
+    """What the source wrote in each linked tip this person opens, and the tips they cannot open."""
+
+    by_tip: dict[Tip, list[str]]
+    unreadable: list[Tip]
+
+    @property
+    def texts(self) -> list[str]:
+        return [text for texts in self.by_tip.values() for text in texts]
+
+    @property
+    def compared(self) -> int:
+        return len(self.by_tip)
+
+    @property
+    def not_compared(self) -> int:
+        return len(self.unreadable)
 
 
 def source_words_for(*, tips: Iterable[Tip], user, keypair: KeyPair | None) -> SourceWords:  # noqa: ANN001
-    """Return the source texts of every linked tip this person can open, and how many they could not."""
-    texts: list[str] = []
-    compared = not_compared = 0
+    """Return the source texts of every linked tip this person can open, by tip, and the tips they cannot."""
+    by_tip: dict[Tip, list[str]] = {}
+    unreadable: list[Tip] = []
     for tip in tips:
         if keypair is None:
-            not_compared += 1
+            unreadable.append(tip)
             continue
         try:
             access_tip_for_reviewer(user=user, tip_id=tip.pk)
             passages = source_passages(tip=tip, user=user, keypair=keypair)
         except (Http404, vault.DecryptionError):
-            not_compared += 1
+            unreadable.append(tip)
             continue
-        texts.extend(passage.text for passage in passages)
-        compared += 1
-    return SourceWords(texts=texts, compared=compared, not_compared=not_compared)
+        by_tip[tip] = [passage.text for passage in passages]
+    return SourceWords(by_tip=by_tip, unreadable=unreadable)

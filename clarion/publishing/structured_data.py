@@ -14,7 +14,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from clarion.accounts.models import Organisation
-from clarion.publishing.models import Media, Post, SiteSettings
+from clarion.publishing.models import Media, Post, PublishedMedia, SiteSettings
 
 
 def site_url(request: HttpRequest) -> str:
@@ -42,6 +42,11 @@ def organisation(request: HttpRequest, *, site: SiteSettings) -> dict[str, Any]:
     if site.sourcing_policy_id and site.sourcing_policy.is_public:
         data["unnamedSourcesPolicy"] = absolute(request, site.sourcing_policy.get_absolute_url())
     return data
+
+
+def published_media(post: Post) -> list[PublishedMedia]:
+    """Return the files of the post's published revision, in order (what readers may see)."""
+    return list(PublishedMedia.objects.filter(revision_id=post.published_revision_id).select_related("media"))
 
 
 def _author(post: Post, org_name: str) -> dict[str, str]:
@@ -76,7 +81,7 @@ def article(request: HttpRequest, post: Post) -> dict[str, Any]:
     images = (
         []
         if withdrawn
-        else [absolute(request, m.get_absolute_url()) for m in post.media.all() if m.kind == Media.Kind.IMAGE]
+        else [absolute(request, m.get_absolute_url()) for m in published_media(post) if m.kind == Media.Kind.IMAGE]
     )
     if images:
         data["image"] = images
@@ -110,7 +115,8 @@ def open_graph(request: HttpRequest, post: Post) -> list[tuple[str, str]]:
     if revision.summary:
         tags.append(("og:description", revision.summary))
     withdrawn = post.is_retracted and post.retraction_withdraws_text
-    image = None if withdrawn else post.media.filter(kind=Media.Kind.IMAGE).first()
+    images = [] if withdrawn else [m for m in published_media(post) if m.kind == Media.Kind.IMAGE]
+    image = images[0] if images else None
     if image is not None:
         tags.append(("og:image", absolute(request, image.get_absolute_url())))
         if image.alt_text:

@@ -17,17 +17,17 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from clarion.accounts.decorators import is_fully_logged_in
-from clarion.accounts.roles import is_editor
 from clarion.publishing import media_store, structured_data
 from clarion.publishing.caching import mark_public, public_page
-from clarion.publishing.models import Category, Media, Post, SiteSettings, Tag
+from clarion.publishing.models import Category, Media, Post, PublishedMedia, SiteSettings, Tag
+from clarion.publishing.rendering import media_written_in
 from clarion.publishing.search import search_posts
 
 PAGE_SIZE = 10
 LATEST_ON_HOME = 6
 RELATED = 3
-MEDIA_MAX_AGE = 3600
+# Short: a CDN or browser cannot be told when a file is withdrawn (the security review's I5).
+MEDIA_MAX_AGE = 300
 
 
 def _public_posts() -> QuerySet[Post]:
@@ -86,13 +86,15 @@ def _related(post: Post) -> list[Post]:
 def _render_post(request: HttpRequest, post: Post) -> HttpResponse:
     revision = post.published_revision
     withdrawn = post.is_retracted and post.retraction_withdraws_text
-    media = [] if withdrawn else list(post.media.all())
+    media = [] if withdrawn else structured_data.published_media(post)
+    # An image the text already shows is not shown a second time after it.
+    in_text = media_written_in(revision.body)
     context = {
         "post": post,
         "revision": revision,
         "withdrawn": withdrawn,
         "corrections": list(post.corrections.all()),
-        "images": [m for m in media if m.kind == Media.Kind.IMAGE],
+        "images": [m for m in media if m.kind == Media.Kind.IMAGE and m.filename not in in_text],
         "documents": [m for m in media if m.kind == Media.Kind.DOCUMENT],
         "tags": list(post.tags.all()),
         "related": [] if post.kind == Post.Kind.PAGE else _related(post),
@@ -191,14 +193,22 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def media(request: HttpRequest, name: str) -> HttpResponse:
-    """Serve a scrubbed media file of a published post; editors may see a draft's."""
+    """Serve a file of a post's published revision (the readable copy written when it was published).
+
+    A file only in a draft, in a revision waiting for approval, or in a revision no longer
+    published is not served here: editors preview drafts on their own pages, decrypted.
+    """
     token, _, extension = name.partition(".")
     item = Media.objects.filter(token=token, extension=f".{extension}").select_related("post").first()
     if item is None:
         raise Http404("No such file.")
     post = item.post
-    public = post.is_public and not (post.is_retracted and post.retraction_withdraws_text)
-    if not public and not (is_fully_logged_in(request) and is_editor(request.user)):
+    public = (
+        post.is_public
+        and not (post.is_retracted and post.retraction_withdraws_text)
+        and PublishedMedia.objects.filter(revision_id=post.published_revision_id, media=item).exists()
+    )
+    if not public:
         raise Http404("No such file.")
     try:
         handle = open(media_store.path_of(item.filename), "rb")  # noqa: SIM115 - FileResponse closes it
@@ -210,10 +220,7 @@ def media(request: HttpRequest, name: str) -> HttpResponse:
         as_attachment=item.kind == Media.Kind.DOCUMENT,
         filename=f"{item.token}{item.extension}",
     )
-    if public:
-        return mark_public(response, max_age=MEDIA_MAX_AGE)
-    response["Cache-Control"] = "no-store"
-    return response
+    return mark_public(response, max_age=MEDIA_MAX_AGE)
 
 
 @require_safe

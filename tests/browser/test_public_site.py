@@ -128,10 +128,16 @@ def test_an_editor_writes_a_draft_sees_its_redaction_flags_and_cannot_approve_it
         staff.get_by_label(re.compile(r"^Text")).fill("Write to j.doe@riverside.example for the rota.")
         staff.get_by_role("button", name="Save").click()
 
-        # Then the post's page shows the flag, and they send it for review
+        # Then the post's page shows the flag, and it cannot be sent for review while the flag is open
         assert_page(staff, "The canteen closes at night")
         assert "j.doe@riverside.example" in staff.locator("main").inner_text()
         axe.check(staff, "draft with a redaction flag")
+        staff.get_by_role("button", name="Send for review").click()
+        assert "1 redaction flag is not resolved" in staff.locator("main").inner_text()
+
+        # When they keep the address with a reason, then send it for review
+        staff.get_by_label(re.compile(r"^Reason for keeping it")).fill("The canteen's public address.")
+        staff.get_by_role("button", name=re.compile(r"^Keep")).click()
         staff.get_by_role("button", name="Send for review").click()
         axe.check(staff, "in review")
 

@@ -35,6 +35,41 @@ def make_editor(username: str, *extra_roles: str):  # noqa: ANN201 - a User
     return user
 
 
+def keys_for(user, password: str = PASSWORD):  # noqa: ANN001, ANN201 - EditorKeys
+    """Return what an editor's session holds: their identity and the publishing key, opened.
+
+    An editor who does not hold the publishing key yet gets it as they would on the pages: from
+    an editor who holds it (every test user's key opens with PASSWORD), or made for them if there
+    is none yet.
+    """
+    from clarion.accounts.keys import unlock_identity
+    from clarion.publishing.models import PublishingKeyWrap
+    from clarion.publishing.sealing import NoPublishingKey, unlock_publishing_key
+
+    personal = unlock_identity(user.key_custody, password)
+    try:
+        return unlock_publishing_key(user=user, personal=personal)
+    except NoPublishingKey:
+        holder = PublishingKeyWrap.objects.exclude(user=user).select_related("user").first()
+        assert holder is not None, f"nobody holds the publishing key to give it to {user}"
+        unlock_publishing_key(user=holder.user, personal=unlock_identity(holder.user.key_custody, password))
+        return unlock_publishing_key(user=user, personal=personal)
+
+
+def opened(revision, user=None):  # noqa: ANN001, ANN201 - RevisionContent
+    """Return what a revision says, opened as `user` (by default whoever wrote it)."""
+    from clarion.publishing.actions import open_revision
+
+    return open_revision(revision, keys_for(user or revision.created_by))
+
+
+def flags_of(revision, user=None) -> list[dict]:  # noqa: ANN001
+    """Return the stored redaction flags of a revision, opened as `user` (by default its author)."""
+    from clarion.publishing.actions import stored_flags
+
+    return stored_flags(revision.redaction_check, keys_for(user or revision.created_by))
+
+
 def log_in(user) -> Client:  # noqa: ANN001
     """Return a client in which `user` logged in through the real password and TOTP pages."""
     from tests.accounts.helpers import logged_in_client
@@ -109,49 +144,53 @@ class PostFactory:
         """Return the two editors of the factory (an author and an approver), made on first use."""
         from django.contrib.auth import get_user_model
 
-        from clarion.accounts.roles import EDITOR, grant_role
-
         users = []
         for username in ("factory-author", "factory-approver"):
-            user, created = get_user_model().objects.get_or_create(username=username)
-            if created:
-                grant_role(user, EDITOR)
+            user = get_user_model().objects.filter(username=username).first() or make_editor(username)
             users.append(user)
         return users
 
-    def approver_for(self, post, author):  # noqa: ANN001, ANN201 - (User, KeyPair | None)
-        """Return who approves `post`, with their key: for a post linked to tips, one who reads them all.
+    def approver_for(self, post, author):  # noqa: ANN001, ANN201 - a User
+        """Return who approves `post`: for a post linked to tips, one who reads them all.
 
         Approval needs the redaction check to compare the draft with every linked tip, which
         only a reader of those tips can do (their key opens with PASSWORD, as for every test user).
         """
-        from clarion.accounts.keys import unlock_identity
+        from clarion.accounts.roles import is_editor
         from clarion.casework.access import readers_of_tip
 
         tips = [link.tip for link in post.tip_links.select_related("tip")]
         if not tips:
-            return self.editors()[1], None
-        readers = set(readers_of_tip(tips[0]))
+            return self.editors()[1]
+        readers = {user for user in readers_of_tip(tips[0]) if is_editor(user)}
         for tip in tips[1:]:
             readers &= set(readers_of_tip(tip))
-        reader = min((user for user in readers if user != author), key=lambda user: user.pk)
-        return reader, unlock_identity(reader.key_custody, PASSWORD)
+        return min((user for user in readers if user != author), key=lambda user: user.pk)
 
     def approve_latest(self, post, *, publish: bool = True):  # noqa: ANN001, ANN201 - a Post
-        """Keep every open flag of the latest revision with a reason, submit it, and approve it."""
+        """Keep every open flag of the latest revision with a reason, submit it, and approve it.
+
+        The flags are kept by the approver's reader when the author cannot read the tips, else by
+        the author: never by the approver (the two-person rule covers kept passages too).
+        """
         from clarion.publishing import actions
         from clarion.publishing.models import Post
 
         revision = post.latest_revision
-        approver, keypair = self.approver_for(post, revision.created_by)
-        check = actions.run_redaction_check(revision=revision, actor=approver, keypair=keypair)
-        for flag in actions.open_flags(post, check):
-            actions.do_keep_flagged(actor=revision.created_by, post=post, key=flag["key"], reason="Made up for a test.")
+        author = revision.created_by
+        approver = self.approver_for(post, author)
+        approver_keys = keys_for(approver)
+        result = actions.run_redaction_check(revision=revision, actor=approver, keys=approver_keys)
+        author_keys = keys_for(author)
+        for flag in actions.open_flags(result.flags, actions.decisions_of(post, approver_keys)):
+            actions.do_keep_flagged(
+                actor=author, post=post, key=flag["key"], reason="Made up for a test.", keys=author_keys
+            )
         post.refresh_from_db()
         if post.state != Post.State.IN_REVIEW:
-            actions.do_submit_post(actor=revision.created_by, post=post)
+            actions.do_submit_post(actor=author, post=post, keys=author_keys)
         if publish:
-            actions.do_approve_post(actor=approver, post=post, revision=revision, keypair=keypair)
+            actions.do_approve_post(actor=approver, post=post, revision=revision, keys=approver_keys)
         post.refresh_from_db()
         return post
 
@@ -190,24 +229,21 @@ def make_published_post(db) -> Callable[..., object]:
             return factory.approve_latest(existing, publish=publish)
         author, _approver = factory.editors()
         content = actions.RevisionContent(
-            title=title, summary=summary, body=body, addressed_to=addressed_to, signatories=signatories
+            title=title,
+            summary=summary,
+            body=body,
+            addressed_to=addressed_to,
+            signatories=signatories,
+            category_id=category.pk if category is not None else None,
+            tag_ids=tuple(tag.pk for tag in tags),
         )
         post = actions.do_create_post(
-            actor=author, kind=kind, slug=slug or f"post-{next(factory.numbers)}", content=content, keypair=None
+            actor=author,
+            kind=kind,
+            slug=slug or f"post-{next(factory.numbers)}",
+            content=content,
+            keys=keys_for(author),
         )
-        if category is not None or tags:
-            actions.do_set_post_details(
-                actor=author,
-                post=post,
-                kind=post.kind,
-                slug=post.slug,
-                category=category,
-                tags=list(tags),
-                byline_editor=None,
-                byline_name="",
-                pinned=False,
-                show_corroboration=False,
-            )
         return factory.approve_latest(post, publish=publish)
 
     return make
@@ -217,26 +253,19 @@ def make_published_post(db) -> Callable[..., object]:
 def approve_revision(db) -> Callable[..., object]:
     """Return `approve_revision(post, **changes)`: save a revision with `changes`, approved by a second editor.
 
-    `changes` are fields of the revision (title, summary, body, addressed_to, signatories,
-    correction); the others are copied from the latest revision. Returns the Post, refreshed.
+    `changes` are fields of the revision's content (title, summary, body, addressed_to,
+    signatories, correction, pinned...); the others are copied from the latest revision. A
+    correction is never carried over. Returns the Post, refreshed.
     """
-    import dataclasses
-
     from clarion.publishing import actions
 
     factory = PostFactory()
 
-    def approve(post, **changes: str):  # noqa: ANN001, ANN202 - a Post
+    def approve(post, **changes: object):  # noqa: ANN001, ANN202 - a Post
         author, _approver = factory.editors()
-        latest = post.latest_revision
-        content = actions.RevisionContent(
-            title=latest.title,
-            summary=latest.summary,
-            body=latest.body,
-            addressed_to=latest.addressed_to,
-            signatories=latest.signatories,
-        )
-        actions.do_save_post(actor=author, post=post, content=dataclasses.replace(content, **changes), keypair=None)
+        keys = keys_for(author)
+        latest = actions.open_revision(post.latest_revision, keys).with_changes(correction="")
+        actions.do_save_post(actor=author, post=post, content=latest.with_changes(**changes), keys=keys)
         return factory.approve_latest(post)
 
     return approve
@@ -277,7 +306,7 @@ def create_post(client: Client, **overrides: str):  # noqa: ANN201 - a Post
 def edit_post(client: Client, post, **overrides: str):  # noqa: ANN001, ANN201 - a response
     """Save the post's edit page with its current values and `overrides`; return the response."""
     data = post_data(slug=post.slug, kind=post.kind)
-    latest = post.latest_revision
+    latest = opened(post.latest_revision)
     data.update(title=latest.title, summary=latest.summary, body=latest.body)
     data.update(overrides)
     return client.post(f"/staff/posts/{post.pk}/edit/", data)

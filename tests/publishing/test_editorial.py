@@ -12,7 +12,16 @@ from clarion.publishing import actions
 from clarion.publishing.models import Correction, EditorialComment, Post
 from clarion.publishing.tasks import publish_scheduled_posts
 from tests.casework.conftest import send_tip
-from tests.publishing.conftest import approve, create_post, edit_post, page_of, post_data, submit_for_review
+from tests.publishing.conftest import (
+    approve,
+    create_post,
+    edit_post,
+    flags_of,
+    opened,
+    page_of,
+    post_data,
+    submit_for_review,
+)
 
 EMAIL = "j.smith@depot-example.org"
 
@@ -44,8 +53,8 @@ def test_an_editor_creates_a_draft_and_every_save_keeps_a_revision_with_who_and_
     assert form.status_code == 200 and 'for="id_title"' in form.content.decode()
     assert response.status_code == 302 and response["Location"] == f"/staff/posts/{post.pk}/"
     first, second = post.revisions.order_by("number")
-    assert (first.number, first.title, first.created_by) == (1, "Forklifts without brakes", editor)
-    assert (second.number, second.title, second.created_by) == (2, "Three forklifts without brakes", editor)
+    assert (first.number, opened(first).title, first.created_by) == (1, "Forklifts without brakes", editor)
+    assert (second.number, opened(second).title, second.created_by) == (2, "Three forklifts without brakes", editor)
     assert first.created_at <= second.created_at
     post.refresh_from_db()
     assert post.state == Post.State.DRAFT and not post.is_public
@@ -109,7 +118,8 @@ def test_sending_back_needs_a_comment_and_returns_the_post_to_its_author_as_a_dr
     assert sent_back.status_code == 302
     post.refresh_from_db()
     assert post.state == Post.State.DRAFT
-    assert EditorialComment.objects.get(post=post).text == "Name the depot less precisely."
+    comment = EditorialComment.objects.get(post=post)
+    assert b"Name the depot" not in bytes(comment.sealed)  # sealed, like drafts
     assert "Name the depot less precisely." in page_of(editor_client, post)
 
 
@@ -243,41 +253,42 @@ def test_a_retraction_takes_effect_at_once_and_keeps_its_notice(editor_client, s
 # --- redaction ----------------------------------------------------------------------------------
 
 
-def flagged_draft_in_review(editor_client: Client) -> tuple[Post, str]:
+def flagged_draft(editor_client: Client) -> tuple[Post, str]:
     post = create_post(editor_client, body=f"The rota came from {EMAIL} last week.")
-    submit_for_review(editor_client, post)
-    (flag,) = post.latest_revision.redaction_check.flags
+    (flag,) = flags_of(post.latest_revision)
     return post, flag["key"]
 
 
-def test_an_email_address_in_a_draft_is_flagged_and_blocks_approval(editor_client, second_editor_client):
-    post, _key = flagged_draft_in_review(editor_client)
+def test_an_email_address_in_a_draft_is_flagged_and_blocks_review_and_approval(editor_client, second_editor_client):
+    post, _key = flagged_draft(editor_client)
 
     html = page_of(second_editor_client, post)
+    refused = editor_client.post(f"/staff/posts/{post.pk}/submit/")
     response = approve(second_editor_client, post)
 
     assert "An e-mail address" in html and EMAIL in html
-    assert "1 redaction flag(s) are not resolved" in html
+    assert refused.status_code == 400
+    assert "1 redaction flag is not resolved" in refused.content.decode()
     assert response.status_code == 400
     post.refresh_from_db()
-    assert not post.is_public
+    assert not post.is_public and post.state == Post.State.DRAFT
 
 
 def test_redact_replaces_the_flagged_text_in_a_new_revision(editor, editor_client):
-    post, key = flagged_draft_in_review(editor_client)
+    post, key = flagged_draft(editor_client)
 
     response = editor_client.post(f"/staff/posts/{post.pk}/flags/redact/", {"key": key})
 
     assert response.status_code == 302
     latest = post.latest_revision
     assert latest.number == 2 and latest.created_by == editor
-    assert latest.body == "The rota came from [redacted] last week."
-    assert latest.redaction_check.flags == []
+    assert opened(latest).body == "The rota came from [redacted] last week."
+    assert flags_of(latest) == []
     assert "No open flags on this revision." in page_of(editor_client, post)
 
 
 def test_keeping_a_flag_needs_a_reason_and_then_the_post_can_be_approved(editor_client, second_editor_client):
-    post, key = flagged_draft_in_review(editor_client)
+    post, key = flagged_draft(editor_client)
 
     refused = editor_client.post(f"/staff/posts/{post.pk}/flags/keep/", {"key": key, "reason": "  "})
     kept = editor_client.post(
@@ -287,6 +298,7 @@ def test_keeping_a_flag_needs_a_reason_and_then_the_post_can_be_approved(editor_
     assert refused.status_code == 400
     assert "Give a reason for keeping this passage" in refused.content.decode()
     assert kept.status_code == 302
+    submit_for_review(editor_client, post)
     html = page_of(second_editor_client, post)
     assert "The depot&#x27;s public address for press." in html and "(edna," in html
     assert approve(second_editor_client, post).status_code == 302

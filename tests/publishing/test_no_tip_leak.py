@@ -14,10 +14,10 @@ pytestmark = pytest.mark.django_db
 CANARY = "CANARY-7f3a-quartermaster-ledger"
 
 
-def test_a_post_linked_to_tips_shows_no_tip_content_anywhere_public(channel, reviewer, make_published_post):
+def test_a_post_linked_to_tips_shows_no_tip_content_anywhere_public(channel, reviewer_editor, make_published_post):
     sent = send_tip(channel, message=f"The {CANARY} was falsified.")
     post = make_published_post(slug="ledger", title="The ledger was falsified", body="We checked.", publish=False)
-    actions.do_link_tip(actor=reviewer, post=post, tip=sent.tip)
+    actions.do_link_tip(actor=reviewer_editor, post=post, tip=sent.tip)
     post = make_published_post(existing=post)
     reference = CaseFile.objects.get(tip=sent.tip).reference
     reader = Client()
@@ -42,17 +42,17 @@ def test_a_post_linked_to_tips_shows_no_tip_content_anywhere_public(channel, rev
     assert "Nothing published matches" in reader.get(f"/search/?q={CANARY}").content.decode()
 
 
-def test_the_corroboration_count_is_public_only_when_the_editor_chose_it(channel, reviewer, make_published_post):
+def test_the_corroboration_count_is_public_only_when_the_editor_chose_it(
+    channel, reviewer_editor, make_published_post, approve_revision
+):
     sent = send_tip(channel)
     post = make_published_post(slug="ledger", title="The ledger", publish=False)
-    actions.do_link_tip(actor=reviewer, post=post, tip=sent.tip)
+    actions.do_link_tip(actor=reviewer_editor, post=post, tip=sent.tip)
     post = make_published_post(existing=post)
     reader = Client()
     assert post.corroborating_tips == 1
     assert "Corroborated by" not in reader.get("/posts/ledger/").content.decode()
 
-    post.show_corroboration = True
-    post.save()
-    actions.drop_public_pages()
+    approve_revision(post, show_corroboration=True)
 
     assert "Corroborated by 1 tip from insiders." in reader.get("/posts/ledger/").content.decode()

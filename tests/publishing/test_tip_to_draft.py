@@ -8,7 +8,16 @@ from clarion.accounts.roles import EDITOR, grant_role
 from clarion.casework.models import AuditEntry, CaseFile
 from clarion.publishing.models import Post, TipLink
 from tests.casework.conftest import send_tip
-from tests.publishing.conftest import approve, edit_post, log_in, make_editor, page_of, submit_for_review
+from tests.publishing.conftest import (
+    approve,
+    edit_post,
+    flags_of,
+    log_in,
+    make_editor,
+    opened,
+    page_of,
+    submit_for_review,
+)
 
 MESSAGE = "The brake line on forklift seven was cut during the night shift and nobody reported it."
 WHERE = "Loading bay 3"  # the answer to "Where?" that tests.intake.helpers.answers_for sends
@@ -60,9 +69,10 @@ def test_a_draft_started_with_nothing_ticked_holds_nothing_of_the_tip(reviewer_e
     post = Post.objects.get(slug="brake-lines")
     assert response.status_code == 302 and response["Location"] == f"/staff/posts/{post.pk}/"
     revision = post.latest_revision
-    assert revision.title == "Brake lines cut at the depot" and revision.created_by == reviewer_editor
-    assert revision.body == "" and revision.summary == ""
-    assert "forklift" not in revision.body_html and WHERE not in revision.body
+    content = opened(revision)
+    assert content.title == "Brake lines cut at the depot" and revision.created_by == reviewer_editor
+    assert content.body == "" and content.summary == ""
+    assert not revision.quotes.exists()
     # The link is kept for staff, and audited without content
     link = TipLink.objects.get(post=post)
     assert link.tip == sent.tip and link.linked_by == reviewer_editor
@@ -75,9 +85,12 @@ def test_only_the_ticked_passage_enters_the_draft(reviewer_editor_client, sent):
 
     start_draft(reviewer_editor_client, sent, passages=[index])
 
-    body = Post.objects.get(slug="brake-lines").latest_revision.body
+    revision = Post.objects.get(slug="brake-lines").latest_revision
+    body = opened(revision).body
     assert body == f"> {MESSAGE}"
     assert WHERE not in body
+    # It is recorded as quoting the tip, and sealed under the tip's key until the quote is resolved
+    assert list(revision.quotes.values_list("tip_id", "sealed_under")) == [(sent.tip.pk, True)]
 
 
 def test_the_quoted_passage_is_flagged_as_the_sources_own_words(reviewer_editor_client, sent):
@@ -86,7 +99,8 @@ def test_the_quoted_passage_is_flagged_as_the_sources_own_words(reviewer_editor_
     post = Post.objects.get(slug="brake-lines")
     check = post.latest_revision.redaction_check
     assert check.tips_compared == 1 and check.tips_not_compared == 0
-    assert [flag["kind"] for flag in check.flags if flag["text"] == MESSAGE.rstrip(".")] == ["source-words"]
+    flags = flags_of(post.latest_revision)
+    assert [flag["kind"] for flag in flags if flag["text"] == MESSAGE.rstrip(".")] == ["source-words"]
     assert "Words that also appear verbatim in the source" in page_of(reviewer_editor_client, post)
 
 
@@ -116,7 +130,7 @@ def test_a_revision_nobody_compared_with_the_tip_cannot_be_approved_until_a_read
     # Given a draft from the tip, its source-words flag kept with a reason
     start_draft(reviewer_editor_client, sent, passages=[passage_index(reviewer_editor_client, sent, MESSAGE)])
     post = Post.objects.get(slug="brake-lines")
-    (flag,) = post.latest_revision.redaction_check.flags
+    (flag,) = flags_of(post.latest_revision)
     reviewer_editor_client.post(
         f"/staff/posts/{post.pk}/flags/keep/", {"key": flag["key"], "reason": "Paraphrased before publication."}
     )
@@ -130,15 +144,17 @@ def test_a_revision_nobody_compared_with_the_tip_cannot_be_approved_until_a_read
 
     # Then they see how many tips are linked but not which, and the approval is refused
     reference = CaseFile.objects.get(tip=sent.tip).reference
-    assert "Corroborated by 1 tip." in html and reference not in html and str(sent.tip.pk) not in html
+    assert "Linked to 1 tip." in html and reference not in html and str(sent.tip.pk) not in html
     assert "could not be compared with 1 linked tip(s)" in html
     assert response.status_code == 400
     assert "could not be compared with 1 linked tip(s)" in response.content.decode()
     post.refresh_from_db()
     assert not post.is_public
 
-    # When a reader of the tip opens the post, the check of this revision is complete
+    # When a reader of the tip becomes an editor (given the publishing key by an editor who holds it)
+    # and opens the post, the check of this revision is complete
     grant_role(reviewer, EDITOR)
+    page_of(reviewer_editor_client, post)
     assert reference in page_of(reviewer_client, post)
     assert post.latest_revision.redaction_check.tips_not_compared == 0
     # Then the second editor, who still cannot read the tip, may approve: this very revision was compared

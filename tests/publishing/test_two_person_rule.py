@@ -6,12 +6,14 @@ import pytest
 from django.test import Client
 
 from clarion.accounts.roles import ADMIN, REVIEWER
+from clarion.casework.models import AuditEntry
 from clarion.publishing import actions
 from clarion.publishing.models import Post, SiteSettings
 from tests.publishing.conftest import (
     approve,
     create_post,
     edit_post,
+    keys_for,
     log_in,
     make_editor,
     page_of,
@@ -51,7 +53,7 @@ def test_the_author_cannot_approve_their_own_revision_through_the_action(editor,
     submit_for_review(editor_client, post)
 
     with pytest.raises(actions.WorkflowError, match="two-person rule"):
-        actions.do_approve_post(actor=editor, post=post, revision=post.latest_revision, keypair=None)
+        actions.do_approve_post(actor=editor, post=post, revision=post.latest_revision, keys=keys_for(editor))
 
     post.refresh_from_db()
     assert post.published_revision is None
@@ -94,10 +96,11 @@ def test_a_second_editor_approves_and_readers_see_the_post(editor_client, second
     assert "<td>by sam, <time" in page_of(second_editor_client, post)
 
 
-def test_with_the_rule_turned_off_the_author_may_approve(editor_client):
-    site = SiteSettings.current()
-    site.require_second_editor = False
-    site.save()
+def test_with_the_rule_turned_off_by_two_admins_the_author_may_approve(editor_client):
+    first, second = make_editor("first-admin", ADMIN), make_editor("second-admin", ADMIN)
+    actions.do_propose_rule_off(actor=first)
+    actions.do_confirm_rule_off(actor=second)
+    assert not SiteSettings.current().require_second_editor
     post = create_post(editor_client)
     submit_for_review(editor_client, post)
 
@@ -107,6 +110,9 @@ def test_with_the_rule_turned_off_the_author_may_approve(editor_client):
     post.refresh_from_db()
     assert post.is_public
     assert public_status(post.slug) == 200
+    # and the history and the audit log say the rule was off
+    assert not post.published_revision.approved_under_rule
+    assert "two-person rule off" in AuditEntry.objects.get(action="post.approve").detail
 
 
 def test_approving_a_revision_that_is_no_longer_the_latest_is_refused(editor_client, second_editor_client):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -45,6 +47,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         call_command("collectstatic", interactive=False, verbosity=0)
+        # A secret shared by the processes of this run only, in their memory (never on disk): it
+        # seals approved posts for their scheduled time (clarion/publishing/embargo.py). A restart
+        # makes a new one on purpose.
+        os.environ["CLARION_SERVER_SECRET"] = secrets.token_hex(32)
         worker = subprocess.Popen([sys.executable, "-m", "clarion", "db_worker", "--interval", "1"])  # noqa: S603
         web = subprocess.Popen(gunicorn_command())  # noqa: S603
         self.stdout.write(f"Clarion is running on http://{env_str('CLARION_BIND')}/ (Ctrl-C stops it)")

@@ -3,6 +3,8 @@
 Run by `python -m clarion demo`. The posts go through the real workflow: written by the demo
 reviewer (who is also an editor) and approved by a second account, `demo-editor`, which has
 no usable password — a newcomer who wants to try the two-person rule invites a second editor.
+Drafts are sealed to the publishing key, made here on first use (wrapped to the demo reviewer);
+this command holds it in memory for the demo approvals and forgets it when it ends.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.utils import timezone
 from clarion.accounts.roles import EDITOR, grant_role
 from clarion.publishing.actions import RevisionContent, do_approve_post, do_create_post, do_submit_post
 from clarion.publishing.models import Category, Post, SiteSettings, Tag
+from clarion.publishing.sealing import EditorKeys, ensure_publishing_key
 
 PAGES = [
     ("about", "About us", "We are the staff council of Riverside City: elected colleagues who speak up for staff."),
@@ -84,13 +87,20 @@ class Command(BaseCommand):
         approver = User.objects.create_user("demo-editor")  # no usable password: approvals only
         for user in (author, approver):
             grant_role(user, EDITOR)
+        _key, publishing = ensure_publishing_key()
+        if publishing is None:
+            self.stderr.write("  Public site: a publishing key exists already, so no demo posts were written.")
+            return
+        keys = {user: EditorKeys(user=user, publishing=publishing, personal=None) for user in (author, approver)}
         categories = {
             slug: Category.objects.create(name=name, slug=slug) for slug, name in (("pay", "Pay"), ("safety", "Safety"))
         }
         tag = Tag.objects.create(name="Depots", slug="depots")
         with transaction.atomic():
             pages = {
-                slug: self._publish(author, approver, Post.Kind.PAGE, slug, title, "", body)
+                slug: self._publish(
+                    keys, author, approver, Post.Kind.PAGE, RevisionContent(title=title, body=body), slug
+                )
                 for slug, title, body in PAGES
             }
             SiteSettings.objects.update_or_create(
@@ -101,19 +111,23 @@ class Command(BaseCommand):
                 },
             )
             for number, (kind, slug, title, summary, body, category) in enumerate(POSTS):
-                post = self._publish(author, approver, kind, slug, title, summary, body)
-                post.category = categories[category]
-                post.pinned = kind == Post.Kind.LETTER
+                content = RevisionContent(
+                    title=title,
+                    summary=summary,
+                    body=body,
+                    category_id=categories[category].pk,
+                    tag_ids=(tag.pk,) if category == "pay" else (),
+                    pinned=kind == Post.Kind.LETTER,
+                )
+                post = self._publish(keys, author, approver, kind, content, slug)
                 post.first_published_at = timezone.now() - dt.timedelta(days=3 * (len(POSTS) - number))
-                post.save()
-                if category == "pay":
-                    post.tags.add(tag)
+                post.public_updated_at = post.first_published_at
+                post.save(update_fields=["first_published_at", "public_updated_at"])
         self.stdout.write("  Public site: / (posts written by 'reviewer', also an editor; approved by 'demo-editor')")
 
-    def _publish(self, author, approver, kind: str, slug: str, title: str, summary: str, body: str) -> Post:  # noqa: ANN001
-        content = RevisionContent(title=title, summary=summary, body=body)
-        post = do_create_post(actor=author, kind=kind, slug=slug, content=content, keypair=None)
-        do_submit_post(actor=author, post=post)
-        do_approve_post(actor=approver, post=post, revision=post.latest_revision, keypair=None)
+    def _publish(self, keys, author, approver, kind: str, content: RevisionContent, slug: str) -> Post:  # noqa: ANN001
+        post = do_create_post(actor=author, kind=kind, slug=slug, content=content, keys=keys[author])
+        do_submit_post(actor=author, post=post, keys=keys[author])
+        do_approve_post(actor=approver, post=post, revision=post.latest_revision, keys=keys[approver])
         post.refresh_from_db()
         return post
