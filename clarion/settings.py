@@ -47,7 +47,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The protective headers first, so that static files and the error page of a failure in any
+    # later middleware (the page cache with the database down) carry them too.
+    "clarion.headers.CrossOriginResourcePolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     # Reader pages rendered earlier are answered here, before session, auth and CSRF work.
@@ -59,7 +63,6 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "clarion.accounts.sessions.StaffSessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "clarion.urls"
