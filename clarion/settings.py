@@ -225,6 +225,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# WhiteNoise sends `Access-Control-Allow-Origin: *` by default, letting any site read our static
+# files; nothing of Clarion's is meant for another origin (see clarion/headers.py).
+WHITENOISE_ALLOW_ALL_ORIGINS = False
 
 # --- i18n ------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import stat
 import subprocess
 import sys
@@ -84,7 +85,7 @@ def test_production_static_files_are_collected_fingerprinted_and_served(tmp_path
         "from django.test import Client; page = Client(SERVER_NAME='localhost').get('/tip/');"
         "css = re.search(r'href=\"(/static/clarion/clarion\\.[0-9a-f]{12}\\.css)\"', page.content.decode()).group(1);"
         "sheet = Client(SERVER_NAME='localhost').get(css);"
-        "print(page.status_code, sheet.status_code, sheet.headers['Cache-Control'])"
+        "import json; print(json.dumps([page.status_code, sheet.status_code, dict(sheet.headers)]))"
     )
     env = {"CLARION_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
 
@@ -92,9 +93,13 @@ def test_production_static_files_are_collected_fingerprinted_and_served(tmp_path
 
     # Then a source page links the fingerprinted stylesheet, served with a long lifetime
     assert result.returncode == 0, result.stderr[-3000:]
-    page_status, sheet_status, cache_control = result.stdout.split(" ", 2)
-    assert (page_status, sheet_status) == ("200", "200")
-    assert "max-age=315360000" in cache_control and "immutable" in cache_control
+    page_status, sheet_status, headers = json.loads(result.stdout)
+    assert (page_status, sheet_status) == (200, 200)
+    assert "max-age=315360000" in headers["Cache-Control"] and "immutable" in headers["Cache-Control"]
+    # And for this origin only, with its charset (ASVS 4.1.1)
+    assert headers["Cross-Origin-Resource-Policy"] == "same-origin"
+    assert "Access-Control-Allow-Origin" not in headers
+    assert headers["Content-Type"].replace('"', "") == "text/css; charset=utf-8"
 
 
 def test_database_and_keys_created_by_clarion_are_private_files(tmp_path):

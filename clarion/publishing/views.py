@@ -230,7 +230,7 @@ def media(request: HttpRequest, name: str) -> HttpResponse:
 @require_safe
 def health(request: HttpRequest) -> HttpResponse:
     """Answer a constant page: for load balancers, and the baseline of `make bench`."""
-    return HttpResponse("ok\n", content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain; charset=utf-8")
 
 
 # --- error pages: every surface's 404 and 500 (clarion/urls.py names them) ---------------------
