@@ -8,6 +8,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from clarion import config
 
@@ -238,3 +240,18 @@ def test_only_known_links_may_be_allowed_in_plaintext(monkeypatch):
 
     with pytest.raises(config.ConfigError, match="CLARION_ALLOW_PLAINTEXT.*smtp.*email, database, cache"):
         config.plaintext_links_allowed()
+
+
+@given(address=st.ip_addresses())
+def test_any_address_off_this_machine_needs_tls_and_any_loopback_address_does_not(address):
+    host = f"[{address}]" if address.version == 6 else str(address)
+    urls = {
+        "database": lambda: config.refuse_plaintext_database(f"postgres://clarion@{host}:5432/clarion"),
+        "cache": lambda: config.refuse_plaintext_cache(f"redis://{host}:6379/0"),
+    }
+    for link, connect in urls.items():
+        if address.is_loopback:
+            connect()
+        else:
+            with pytest.raises(config.ConfigError, match=f"CLARION_ALLOW_PLAINTEXT={link}"):
+                connect()
