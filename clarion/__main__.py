@@ -15,7 +15,13 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clarion.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line([f"{sys.executable} -m clarion", *sys.argv[1:]])
+    from clarion.config import ConfigError
+
+    try:
+        execute_from_command_line([f"{sys.executable} -m clarion", *sys.argv[1:]])
+    except ConfigError as error:
+        # A setting the operator must fix: say which and how, without a traceback to dig through.
+        sys.exit(f"Clarion cannot start: {error}")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ configuration table and the code cannot drift apart (`python -m clarion config` 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
@@ -53,7 +54,16 @@ _declare("CLARION_MAX_FILE_BYTES", str(2 * 1024**3), "Default limit of one file'
 _declare("CLARION_MAX_SUBMISSION_BYTES", str(2 * 1024**3), "Default limit of a submission's total file size, in bytes.")
 _declare("CLARION_SWEEP_GRACE_SECONDS", "3600", "Age after which an unreferenced blob or stalled upload is swept.")
 _declare(
-    "EMAIL_URL", None, "SMTP server for notifications (smtp://user:password@host:587?tls=true). Unset: the console."
+    "EMAIL_URL",
+    None,
+    "SMTP server for notifications, over TLS: smtp://user:password@host:587?tls=true (STARTTLS) or "
+    "smtps://user:password@host:465. Unset: the console.",
+)
+_declare(
+    "CLARION_ALLOW_PLAINTEXT",
+    None,
+    "Links allowed without TLS, comma-separated: email, database, cache. Unset: Clarion refuses to start with an "
+    "EMAIL_URL without TLS, or a DATABASE_URL or CACHE_URL without TLS to another host than this machine.",
 )
 _declare("CLARION_EMAIL_FROM", "clarion@localhost", "Sender address of notification emails.")
 _declare("CLARION_SITE_URL", "http://127.0.0.1:8000", "The staff-facing address put in notification emails' links.")
@@ -108,24 +118,106 @@ def env_list(name: str) -> list[str]:
     return [item.strip() for item in (_raw(name) or "").split(",") if item.strip()]
 
 
-def email_settings(url: str | None) -> dict[str, object]:
-    """Return Django's email settings for an EMAIL_URL (smtp:// or smtps://), or the console."""
+# --- links to other servers: TLS unless an operator says otherwise (ASVS 12.1.1, 12.3.1) ----------
+#
+# Mail, database and cache traffic carries what Clarion protects elsewhere: the mail and
+# database passwords, reviewers' addresses, tips' metadata, wrapped keys, session rows. Over a
+# network an observer (the employer's IT is in our threat model) reads all of it in plaintext.
+# Mail is refused in plaintext to any host, as the review asked: a relay on this machine is one
+# line of opt-in. The database and the cache are allowed in plaintext on this machine (a socket
+# or loopback: nothing crosses a network, and it is how `make run` and CI run), not beyond it.
+
+PLAINTEXT_LINKS = ("email", "database", "cache")
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def plaintext_links_allowed() -> set[str]:
+    """Return the links CLARION_ALLOW_PLAINTEXT lets go without TLS; raise ConfigError on an unknown one."""
+    links = {link.lower() for link in env_list("CLARION_ALLOW_PLAINTEXT")}
+    unknown = sorted(links - set(PLAINTEXT_LINKS))
+    if unknown:
+        raise ConfigError(
+            f"CLARION_ALLOW_PLAINTEXT names {', '.join(unknown)}: it takes only {', '.join(PLAINTEXT_LINKS)}"
+        )
+    return links
+
+
+def is_this_machine(host: str) -> bool:
+    """Tell whether a server address stays on this machine: a socket path, localhost or a loopback address."""
+    host = unquote(host or "").strip("[]")
+    if host in {"", "localhost"} or host.startswith("/"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def email_settings(url: str | None, *, allow_plaintext: bool = False) -> dict[str, object]:
+    """Return Django's email settings for an EMAIL_URL (smtps://, or smtp:// with ?tls=true or ?ssl=true).
+
+    A URL without TLS raises ConfigError unless `allow_plaintext` (CLARION_ALLOW_PLAINTEXT=email).
+    Django's SMTP backend verifies the server's certificate and host name (ssl.create_default_context).
+    """
     if not url:
         return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
     parts = urlsplit(url)
     if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
         raise ConfigError("EMAIL_URL must look like smtp://user:password@host:587?tls=true")
     query = {key: value.lower() for key, value in parse_qsl(parts.query)}
+    use_ssl = parts.scheme == "smtps" or query.get("ssl") in _TRUE
+    use_tls = query.get("tls") in _TRUE
+    if use_ssl and use_tls:
+        raise ConfigError(
+            "EMAIL_URL asks for both STARTTLS (?tls=true) and implicit TLS (smtps:// or ?ssl=true): use either"
+        )
+    if not (use_ssl or use_tls) and not allow_plaintext:
+        raise ConfigError(
+            f"EMAIL_URL sends mail without TLS to {parts.hostname}: anyone on the network in between could read "
+            "the notifications and the mail password. Add ?tls=true (STARTTLS, usually port 587) or use smtps:// "
+            "(port 465). If the mail server is on this machine or a network you trust, set "
+            "CLARION_ALLOW_PLAINTEXT=email."
+        )
     return {
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": parts.hostname,
-        "EMAIL_PORT": parts.port or (465 if parts.scheme == "smtps" else 25),
+        "EMAIL_PORT": parts.port or (465 if use_ssl else 25),
         "EMAIL_HOST_USER": unquote(parts.username or ""),
         "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
-        "EMAIL_USE_SSL": parts.scheme == "smtps",
-        "EMAIL_USE_TLS": query.get("tls") in {"1", "true", "yes"},
+        "EMAIL_USE_SSL": use_ssl,
+        "EMAIL_USE_TLS": use_tls,
         "EMAIL_TIMEOUT": 20,
     }
+
+
+def refuse_plaintext_database(url: str, *, allow_plaintext: bool = False) -> None:
+    """Raise ConfigError for a DATABASE_URL to another machine without TLS (a verifying or requiring sslmode)."""
+    parts = urlsplit(url)
+    if parts.scheme.startswith("sqlite"):
+        return
+    query = {key: value for key, value in parse_qsl(parts.query)}
+    host = query.get("host") or parts.hostname or ""
+    if allow_plaintext or is_this_machine(host):
+        return
+    if query.get("sslmode", "").lower() in {"require", "verify-ca", "verify-full"}:
+        return
+    raise ConfigError(
+        f"DATABASE_URL connects to {unquote(host)} without TLS: anyone on the network in between could read every "
+        "query and the database password. Add ?sslmode=verify-full to the URL (or at least ?sslmode=require). "
+        "If the network is one you trust, set CLARION_ALLOW_PLAINTEXT=database."
+    )
+
+
+def refuse_plaintext_cache(url: str, *, allow_plaintext: bool = False) -> None:
+    """Raise ConfigError for a CACHE_URL to another machine that is not rediss:// (Redis over TLS)."""
+    parts = urlsplit(url)
+    if parts.scheme in {"rediss", "unix"} or allow_plaintext or is_this_machine(parts.hostname or ""):
+        return
+    raise ConfigError(
+        f"CACHE_URL connects to {parts.hostname} without TLS: anyone on the network in between could read and "
+        "change rate-limit counters and cached pages. Use rediss:// (Redis over TLS). If the network is one you "
+        "trust, set CLARION_ALLOW_PLAINTEXT=cache."
+    )
 
 
 def data_dir() -> Path:

@@ -16,6 +16,9 @@ from clarion.config import (
     env_list,
     env_str,
     generated_secret,
+    plaintext_links_allowed,
+    refuse_plaintext_cache,
+    refuse_plaintext_database,
 )
 
 DATA_DIR = data_dir()
@@ -47,7 +50,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The protective headers first, so that static files and the error page of a failure in any
+    # later middleware (the page cache with the database down) carry them too.
+    "clarion.headers.CrossOriginResourcePolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     # Reader pages rendered earlier are answered here, before session, auth and CSRF work.
@@ -59,7 +66,6 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "clarion.accounts.sessions.StaffSessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "clarion.urls"
@@ -82,9 +88,13 @@ TEMPLATES = [
     },
 ]
 
+# Links to other servers go over TLS unless CLARION_ALLOW_PLAINTEXT names them (clarion/config.py).
+_plaintext_allowed = plaintext_links_allowed()
+
 # --- database -------------------------------------------------------------------------------
 _database_url = env_str("DATABASE_URL")
 if _database_url:
+    refuse_plaintext_database(_database_url, allow_plaintext="database" in _plaintext_allowed)
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
 else:
     DATABASES = {
@@ -108,12 +118,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- cache (rate limits live here, in memory only) -------------------------------------------
 _cache_url = env_str("CACHE_URL")
 if _cache_url:
+    refuse_plaintext_cache(_cache_url, allow_plaintext="cache" in _plaintext_allowed)
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- email notifications (never any content: DESIGN) ------------------------------------------
-globals().update(email_settings(env_str("EMAIL_URL")))
+globals().update(email_settings(env_str("EMAIL_URL"), allow_plaintext="email" in _plaintext_allowed))
 DEFAULT_FROM_EMAIL = env_str("CLARION_EMAIL_FROM")
 CLARION_SITE_URL = (env_str("CLARION_SITE_URL") or "").rstrip("/")
 
@@ -222,6 +233,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# WhiteNoise sends `Access-Control-Allow-Origin: *` by default, letting any site read our static
+# files; nothing of Clarion's is meant for another origin (see clarion/headers.py).
+WHITENOISE_ALLOW_ALL_ORIGINS = False
 
 # --- i18n ------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -15,3 +15,7 @@ urlpatterns = [
     # The public site last: its patterns are the catch-all for reader pages.
     path("", include("clarion.publishing.urls_public")),
 ]
+
+# Every surface's missing pages and server errors get the site's own pages, with its headers.
+handler404 = "clarion.publishing.views.page_not_found"
+handler500 = "clarion.publishing.views.server_error"

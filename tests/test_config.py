@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import stat
 import subprocess
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from clarion import config
 
@@ -84,7 +87,7 @@ def test_production_static_files_are_collected_fingerprinted_and_served(tmp_path
         "from django.test import Client; page = Client(SERVER_NAME='localhost').get('/tip/');"
         "css = re.search(r'href=\"(/static/clarion/clarion\\.[0-9a-f]{12}\\.css)\"', page.content.decode()).group(1);"
         "sheet = Client(SERVER_NAME='localhost').get(css);"
-        "print(page.status_code, sheet.status_code, sheet.headers['Cache-Control'])"
+        "import json; print(json.dumps([page.status_code, sheet.status_code, dict(sheet.headers)]))"
     )
     env = {"CLARION_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
 
@@ -92,9 +95,13 @@ def test_production_static_files_are_collected_fingerprinted_and_served(tmp_path
 
     # Then a source page links the fingerprinted stylesheet, served with a long lifetime
     assert result.returncode == 0, result.stderr[-3000:]
-    page_status, sheet_status, cache_control = result.stdout.split(" ", 2)
-    assert (page_status, sheet_status) == ("200", "200")
-    assert "max-age=315360000" in cache_control and "immutable" in cache_control
+    page_status, sheet_status, headers = json.loads(result.stdout)
+    assert (page_status, sheet_status) == (200, 200)
+    assert "max-age=315360000" in headers["Cache-Control"] and "immutable" in headers["Cache-Control"]
+    # And for this origin only, with its charset (ASVS 4.1.1)
+    assert headers["Cross-Origin-Resource-Policy"] == "same-origin"
+    assert "Access-Control-Allow-Origin" not in headers
+    assert headers["Content-Type"].replace('"', "") == "text/css; charset=utf-8"
 
 
 def test_database_and_keys_created_by_clarion_are_private_files(tmp_path):
@@ -115,3 +122,136 @@ def test_email_url_becomes_smtp_settings_and_a_bad_one_is_named():
     assert config.email_settings(None)["EMAIL_BACKEND"].endswith("console.EmailBackend")
     with pytest.raises(config.ConfigError, match="EMAIL_URL must look like"):
         config.email_settings("mailto:someone")
+
+
+# --- links to other servers: TLS, or an explicit opt-in (ASVS 12.1.1, 12.3.1) ------------------
+
+
+def start(tmp_path, **variables: str) -> subprocess.CompletedProcess:
+    """Run `python -m clarion check` with the variables, as a server would start; return the result."""
+    env = {"CLARION_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", **variables}
+    return subprocess.run(
+        [sys.executable, "-m", "clarion", "check"], env=env, capture_output=True, text=True, cwd=config.BASE_DIR
+    )
+
+
+def test_plaintext_smtp_is_refused_at_start_with_the_fix_named_and_the_password_kept_out(tmp_path):
+    # Given an EMAIL_URL without TLS, as the README's example was before it said ?tls=true
+    result = start(tmp_path, EMAIL_URL="smtp://alerts:pw-4d1c9e@mail.union.org:25")
+
+    # Then Clarion does not start, and says why and what to write instead, in one plain message
+    assert result.returncode != 0
+    assert "EMAIL_URL" in result.stderr and "without TLS" in result.stderr
+    assert "?tls=true" in result.stderr and "smtps://" in result.stderr
+    assert "CLARION_ALLOW_PLAINTEXT=email" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "pw-4d1c9e" not in result.stdout + result.stderr
+
+
+def test_plaintext_smtp_starts_only_when_explicitly_allowed(tmp_path):
+    result = start(tmp_path, EMAIL_URL="smtp://127.0.0.1:2525", CLARION_ALLOW_PLAINTEXT="email")
+
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "starttls", "ssl"),
+    [
+        ("smtp://mail.union.org:587?tls=true", True, False),
+        ("smtp://mail.union.org:465?ssl=true", False, True),
+        ("smtps://mail.union.org", False, True),
+    ],
+)
+def test_smtp_with_starttls_or_implicit_tls_is_accepted(url, starttls, ssl):
+    smtp = config.email_settings(url)
+
+    assert (smtp["EMAIL_USE_TLS"], smtp["EMAIL_USE_SSL"]) == (starttls, ssl)
+
+
+def test_plaintext_smtp_is_refused_even_to_this_machine_unless_allowed():
+    with pytest.raises(config.ConfigError, match="EMAIL_URL sends mail without TLS"):
+        config.email_settings("smtp://127.0.0.1:25")
+    with pytest.raises(config.ConfigError, match="EMAIL_URL sends mail without TLS"):
+        config.email_settings("smtp://mail.union.org:587?tls=no")
+
+    allowed = config.email_settings("smtp://127.0.0.1:25", allow_plaintext=True)
+    assert (allowed["EMAIL_USE_TLS"], allowed["EMAIL_USE_SSL"]) == (False, False)
+
+
+def test_starttls_and_implicit_tls_together_are_refused_as_contradictory():
+    with pytest.raises(config.ConfigError, match="either"):
+        config.email_settings("smtps://mail.union.org?tls=true")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgres://clarion@db.union.org:5432/clarion",
+        "postgres://clarion@10.0.0.5/clarion?sslmode=prefer",
+        "postgres://clarion@db.union.org/clarion?sslmode=disable",
+    ],
+)
+def test_a_database_on_another_host_without_tls_is_refused_at_start(tmp_path, url):
+    result = start(tmp_path, DATABASE_URL=url)
+
+    assert result.returncode != 0
+    assert "DATABASE_URL" in result.stderr and "sslmode=verify-full" in result.stderr
+    assert "CLARION_ALLOW_PLAINTEXT=database" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("postgres://clarion@db.union.org/clarion?sslmode=verify-full", ""),
+        ("postgres://clarion@db.union.org/clarion?sslmode=require", ""),
+        ("postgres://postgres@127.0.0.1:5432/clarion", ""),
+        ("postgres://postgres@localhost/clarion", ""),
+        ("postgres://postgres@[::1]/clarion", ""),
+        ("postgres://%2Fvar%2Frun%2Fpostgresql/clarion", ""),
+        ("postgres://clarion@db.union.org/clarion", "database"),
+    ],
+)
+def test_a_database_over_tls_on_this_machine_or_explicitly_allowed_is_accepted(url, allowed):
+    config.refuse_plaintext_database(url, allow_plaintext=allowed == "database")
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed", "refused"),
+    [
+        ("redis://cache.union.org:6379/0", False, True),
+        ("redis://10.0.0.7:6379/0", False, True),
+        ("rediss://cache.union.org:6380/0", False, False),
+        ("redis://127.0.0.1:6379/0", False, False),
+        ("unix:///run/redis/redis.sock", False, False),
+        ("redis://cache.union.org:6379/0", True, False),
+    ],
+)
+def test_a_cache_on_another_host_needs_rediss_or_an_explicit_opt_in(url, allowed, refused):
+    if refused:
+        with pytest.raises(config.ConfigError, match=r"CACHE_URL .*rediss://.*CLARION_ALLOW_PLAINTEXT=cache"):
+            config.refuse_plaintext_cache(url, allow_plaintext=allowed)
+    else:
+        config.refuse_plaintext_cache(url, allow_plaintext=allowed)
+
+
+def test_only_known_links_may_be_allowed_in_plaintext(monkeypatch):
+    monkeypatch.setenv("CLARION_ALLOW_PLAINTEXT", "email, smtp")
+
+    with pytest.raises(config.ConfigError, match="CLARION_ALLOW_PLAINTEXT.*smtp.*email, database, cache"):
+        config.plaintext_links_allowed()
+
+
+@given(address=st.ip_addresses())
+def test_any_address_off_this_machine_needs_tls_and_any_loopback_address_does_not(address):
+    host = f"[{address}]" if address.version == 6 else str(address)
+    urls = {
+        "database": lambda: config.refuse_plaintext_database(f"postgres://clarion@{host}:5432/clarion"),
+        "cache": lambda: config.refuse_plaintext_cache(f"redis://{host}:6379/0"),
+    }
+    for link, connect in urls.items():
+        if address.is_loopback:
+            connect()
+        else:
+            with pytest.raises(config.ConfigError, match=f"CLARION_ALLOW_PLAINTEXT={link}"):
+                connect()

@@ -98,11 +98,11 @@ class PublicPageCacheMiddleware:
     """Answer a reader's GET with the page rendered earlier, before the session, authentication
     and CSRF middleware run (Django's own cache middleware sits as early, for the same reason).
 
-    Placed after SecurityMiddleware, WhiteNoise and the CSP middleware, so a stored page still
-    gets their headers on the way out; the headers the inner middleware added when the page was
-    rendered (X-Frame-Options) are stored with it. Only pages a `public_page` view produced are
-    stored, only from requests without a staff session cookie (whose session middleware could
-    add `Vary: Cookie` or a cookie), and only responses that set no cookie.
+    Placed after the protective-header middleware (CORP, SecurityMiddleware, X-Frame-Options),
+    WhiteNoise and the CSP middleware, so a stored page still gets their headers on the way out.
+    Only pages a `public_page` view produced are stored, only from requests without a staff
+    session cookie (whose session middleware could add `Vary: Cookie` or a cookie), and only
+    responses that set no cookie.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

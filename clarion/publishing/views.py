@@ -13,8 +13,13 @@ import datetime as dt
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
+from django.utils.cache import add_never_cache_headers
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from clarion.publishing import media_store, structured_data
@@ -24,6 +29,10 @@ from clarion.publishing.rendering import media_written_in
 from clarion.publishing.search import search_posts
 
 PAGE_SIZE = 10
+# The last search page a reader may ask for: past it, the offset would overflow what SQLite
+# and PostgreSQL take (a 500 and a traceback in the log for every guess), and nobody reads
+# ten thousand results.
+MAX_SEARCH_PAGE = 1000
 LATEST_ON_HOME = 6
 RELATED = 3
 # Short: a CDN or browser cannot be told when a file is withdrawn (the security review's I5).
@@ -186,6 +195,8 @@ def search(request: HttpRequest) -> HttpResponse:
         page_number = max(1, int(request.GET.get("page") or 1))
     except ValueError:
         page_number = 1
+    if page_number > MAX_SEARCH_PAGE:
+        raise Http404("No such page of results.")
     found = search_posts(query, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE) if query else None
     context = {"query": query, "found": found, "page_number": page_number, **_site_context(request)}
     return mark_public(render(request, "publishing/search.html", context))
@@ -226,4 +237,49 @@ def media(request: HttpRequest, name: str) -> HttpResponse:
 @require_safe
 def health(request: HttpRequest) -> HttpResponse:
     """Answer a constant page: for load balancers, and the baseline of `make bench`."""
-    return HttpResponse("ok\n", content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain; charset=utf-8")
+
+
+# --- error pages: every surface's 404 and 500 (clarion/urls.py names them) ---------------------
+
+
+def _bare_server_error() -> str:
+    """Return the page a reader gets if even the 500 template cannot be rendered.
+
+    (A static manifest that was never collected, a broken template.) Plain, with fixed
+    addresses since resolving them may be what failed, and free of any detail of the failure.
+    """
+    return format_html(
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{}</title></head><body><h1>{}</h1>'
+        '<p><a href="/">{}</a> · <a href="/tip/">{}</a></p></body></html>',
+        _("Something went wrong"),
+        _("Something went wrong on our side"),
+        _("Home"),
+        _("Send us a tip safely"),
+    )
+
+
+@never_cache
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Answer a missing page with the site's own page: a way home, to search and to the tip line.
+
+    Never stored (`no-store`): under /tip/ it is a page of a source's visit. If rendering it
+    fails (the database is down), Django answers with `server_error` instead.
+    """
+    return render(request, "404.html", _site_context(request), status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Answer a server error with the site's page, rendered without touching the database.
+
+    The database is often why we are here, so the template gets no request (and so no context
+    processor) and names nothing stored. No detail of the failure reaches the reader (DESIGN
+    property 9); the traceback goes to the operator's log through `django.request`.
+    """
+    try:
+        html = loader.render_to_string("500.html")
+    except Exception:  # a failing error page must still answer something safe
+        html = _bare_server_error()
+    response = HttpResponseServerError(html)
+    add_never_cache_headers(response)
+    return response

@@ -58,12 +58,13 @@ def test_a_reader_reads_a_report_and_follows_send_us_a_tip_into_the_tip_line(
         # (on a phone-width screen, without sideways scrolling)
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
-        # And the open letter, the archive and a search are as accessible
+        # And the open letter, the archive, a missing page and a search are as accessible
         for path, title in [
             ("/posts/staffing-letter/", "Open letter: staff the night shifts safely"),
             ("/reports/", "Reports"),
             ("/archive/", "Archive"),
             ("/pages/how-we-protect-sources/", "How we protect sources"),
+            ("/posts/no-such-report/", "Page not found"),
         ]:
             page.goto(f"{base}{path}")
             assert_page(page, title)

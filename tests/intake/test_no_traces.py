@@ -282,3 +282,55 @@ def test_a_source_address_user_agent_and_referrer_are_written_nowhere(server):
     # Packed addresses are 4 bytes: searched in plain only, as encodings of them are too short to mean anything.
     found += [f"{label} in {where}" for where, content in kept for label, value in packed.items() if value in content]
     assert not found, "\n".join(found)
+
+
+# Requests gunicorn refuses before Django sees them: each makes gunicorn log a warning.
+MALFORMED_REQUESTS = {
+    "control bytes in a header": (
+        b"POST /tip/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: multipart/form-data; boundary=\x00\x01\r\nContent-Length: 0\r\n\r\n"
+    ),
+    "a space in a header name": b"GET /tip/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX Bad: 1\r\n\r\n",
+    "an unknown HTTP version": b"GET /tip/ HTTP/7.1\r\nHost: 127.0.0.1\r\n\r\n",
+    "a garbled request line": b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 hello\r\n\r\n",
+    "an overlong request line": b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    "an unsupported transfer coding": (
+        b"POST /tip/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: gzip\r\n\r\n"
+    ),
+}
+
+
+def send_raw(server: LiveServer, request: bytes, source_address: str) -> bytes:
+    """Send `request` as bytes from `source_address` and return what the server answered."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30, source_address=(source_address, 0)) as sock:
+        assert sock.getsockname()[0] == source_address
+        sock.sendall(request)
+        sock.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+        return answer
+
+
+@pytest.mark.live_server_process
+def test_malformed_requests_leave_no_client_address_in_the_log_but_a_useful_line(server):
+    # Given clients at a distinctive address sending requests that gunicorn itself refuses
+    address = "127.0.0.77"
+    for what, request in MALFORMED_REQUESTS.items():
+        answer = send_raw(server, request, address)
+        # (each was refused as a bad request, before Django)
+        assert answer.startswith(b"HTTP/1.1 4") or answer.startswith(b"HTTP/1.1 5"), f"{what}: {answer[:200]!r}"
+
+    # Then, once the server has stopped, its log still says what was refused...
+    server.stop()
+    log = server.logs()
+    assert b"Invalid request from ip=[address]: Invalid HTTP Header: 'CONTENT-TYPE'" in log
+    assert b"Request Line is too large" in log
+    # ...but holds the address nowhere, in any encoding
+    found = traces({"client address": address.encode()}, everything_kept(server))
+    found += [
+        f"packed client address in {where}"
+        for where, content in everything_kept(server)
+        if socket.inet_aton(address) in content
+    ]
+    assert not found, "\n".join(found)

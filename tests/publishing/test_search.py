@@ -87,3 +87,22 @@ def test_the_index_is_the_one_for_this_database():
         else:
             cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname = 'publishing_search_gin'")
         assert cursor.fetchone() is not None
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", "9223372036854775808", "1001"])
+def test_a_page_number_past_the_last_searchable_page_is_not_found_rather_than_a_server_error(posts, page):
+    # Given a reader (or a scanner) asking for a search page far beyond any offset the database takes
+    reader = Client(raise_request_exception=False)
+
+    response = reader.get("/search/", {"q": "overtime", "page": page})
+
+    # Then they get the site's "not found" page, not a 500 and a traceback in the log
+    assert response.status_code == 404
+    assert 'href="/tip/"' in response.content.decode()
+
+
+def test_the_last_searchable_page_still_answers(posts):
+    response = Client().get("/search/", {"q": "overtime", "page": "1000"})
+
+    assert response.status_code == 200
+    assert "Nothing published matches" in response.content.decode()

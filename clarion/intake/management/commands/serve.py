@@ -17,7 +17,12 @@ from clarion.config import env_int, env_str
 
 
 def gunicorn_command() -> list[str]:
-    """Return the gunicorn command line; no access log, so no client address is ever written."""
+    """Return the gunicorn command line; no access log, and no address in the error log.
+
+    gunicorn names the client in its warning about every malformed request ("Invalid request
+    from ip=..."), which reaches it before Django does: its logger class scrubs addresses
+    (clarion/logs.py) and writes no access log even when one is asked for.
+    """
     return [
         sys.executable,
         "-m",
@@ -37,6 +42,8 @@ def gunicorn_command() -> list[str]:
         "-",
         "--log-level",
         "info",
+        "--logger-class",
+        "clarion.logs.AddressFreeGunicornLogger",
         # gunicorn's control socket would live in the home folder, outside the data folder.
         "--no-control-socket",
     ]
