@@ -161,6 +161,8 @@ CSRF_FAILURE_VIEW = "clarion.intake.views.csrf_failure"
 # The source surface keeps its own session cookie, separate from staff sessions.
 SOURCE_SESSION_COOKIE_NAME = f"{_cookie_prefix}clarion-source"
 SOURCE_SESSION_SECONDS = env_int("CLARION_SOURCE_SESSION_SECONDS")
+# However active, a source's session ends this long after login (ASVS 7.3.2), as staff sessions do.
+SOURCE_SESSION_MAX_SECONDS = 8 * 3600
 
 # --- security headers (DESIGN property 4) ------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
