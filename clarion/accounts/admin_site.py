@@ -1,7 +1,8 @@
 """Django's admin site, reachable only after the staff login's two factors.
 
 Its own login form asks for a password alone; sending people to /staff/login/ instead means
-no page of the admin is one factor away.
+no page of the admin is one factor away. Its own logout would only flush the session, leaving
+the key cookie in the browser and the StaffSession record behind: it is Clarion's logout instead.
 """
 
 from __future__ import annotations
@@ -20,3 +21,9 @@ class StaffAdminSite(admin.AdminSite):
 
     def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         return redirect_to_login(request.GET.get("next", "/staff/admin/"))
+
+    def logout(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        # Imported here: the views import models, and this module loads with the admin app.
+        from clarion.accounts.views.login import logout
+
+        return logout(request)
