@@ -141,6 +141,8 @@ STAFF_KEY_COOKIE_NAME = f"{_cookie_prefix}clarion-staff-key"
 # Between login steps (and during enrolment): the key that seals the typed password.
 STAFF_PENDING_COOKIE_NAME = f"{_cookie_prefix}clarion-staff-pending"
 STAFF_ENROL_COOKIE_NAME = f"{_cookie_prefix}clarion-staff-enrol"
+# The staff page asked for before logging in (clarion/accounts/login_target.py): never in a URL.
+STAFF_TARGET_COOKIE_NAME = f"{_cookie_prefix}clarion-staff-target"
 LOGIN_URL = "/staff/login/"
 LOGIN_REDIRECT_URL = "/staff/account/"
 STAFF_IDLE_SECONDS = 30 * 60

@@ -7,9 +7,10 @@ the key cookie in the browser and the StaffSession record behind: it is Clarion'
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 
 class StaffAdminSite(admin.AdminSite):
@@ -20,7 +21,11 @@ class StaffAdminSite(admin.AdminSite):
         return bool(user.is_active and user.is_staff and user.is_verified())
 
     def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
-        return redirect_to_login(request.GET.get("next", "/staff/admin/"))
+        from clarion.accounts.login_target import remember_login_target
+
+        response = redirect(settings.LOGIN_URL)
+        remember_login_target(response, request.GET.get("next", "/staff/admin/"))
+        return response
 
     def logout(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         # Imported here: the views import models, and this module loads with the admin app.
