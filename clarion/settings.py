@@ -149,6 +149,9 @@ STAFF_IDLE_SECONDS = 30 * 60
 STAFF_MAX_SECONDS = SESSION_COOKIE_AGE
 STAFF_INVITATION_DAYS = 7
 OTP_TOTP_ISSUER = "Clarion"
+# Belt and braces: the device admin pages are unregistered (accounts/admin_apps.py), and would
+# not show a seed or a token if anything registered them again.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # django-otp's own per-device delay doubles without bound (2^n seconds): anyone who knows a
 # password could lock its owner out for days. clarion/accounts/throttle.py limits code
 # guessing instead, per account and per address, with a cap of minutes.

@@ -3,8 +3,10 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from clarion.accounts.actions import do_create_invitation
 from clarion.accounts.models import Invitation, KeyCustody, Organisation
@@ -19,11 +21,24 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(KeyCustody)
 class KeyCustodyAdmin(admin.ModelAdmin):
+    """Key custody, to look at only.
+
+    Deleting a row locks its person out of every tip wrapped to them, for good (I6); adding or
+    changing one would let an admin swap in a key they hold, to which new tips are then wrapped.
+    Keys are made at enrolment and replaced by a reset, both audited.
+    """
+
     list_display = ["user", "public_key", "created_at"]
     fields = ["user", "public_key", "created_at"]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+    def has_add_permission(self, request: HttpRequest, obj: KeyCustody | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: KeyCustody | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: KeyCustody | None = None) -> bool:
         return False
 
 
@@ -71,17 +86,34 @@ class InvitationAdmin(admin.ModelAdmin):
         )
 
 
+class StaffUserChangeForm(UserChangeForm):
+    # Not even read-only: the page would show the hash, salt and parameters of the password (M7).
+    password = None
+
+
 class StaffUserAdmin(UserAdmin):
     """People in the Django admin: roles and flags only; passwords and accounts are made elsewhere.
 
     A password set here would not re-wrap the person's key (it opens only with the old
     password), and a person added here would have neither key nor authenticator: so people
-    join by invitation, change their own password, and are reset from /staff/people/.
+    join by invitation, change their own password, and are reset from /staff/people/. Nobody
+    is deleted here either: that would delete their key custody with them (I6); people are
+    disabled instead, which keeps the audit log's names meaningful.
     """
 
-    readonly_fields = ["password", "last_login", "date_joined"]
+    form = StaffUserChangeForm
+    fieldsets = (
+        (None, {"fields": ("username",)}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    readonly_fields = ["last_login", "date_joined"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:  # noqa: ANN001
         return False
 
     def get_urls(self) -> list:
