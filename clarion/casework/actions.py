@@ -11,13 +11,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, BinaryIO
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clarion import vault
 from clarion.accounts.models import KeyCustody
+from clarion.accounts.roles import is_admin
 from clarion.casework import audit
-from clarion.casework.access import TipSecrets, may_read_tip
+from clarion.casework.access import TipSecrets, may_read_tip, receiver_refusal
 from clarion.casework.models import (
     CaseFile,
     Closure,
@@ -30,7 +32,7 @@ from clarion.casework.models import (
     new_reference,
 )
 from clarion.intake.actions import blob_store
-from clarion.intake.models import KeyWrap, Message, Tip, TipFile
+from clarion.intake.models import Channel, KeyWrap, Message, Tip, TipFile
 from clarion.intake.uploads import EncryptedUpload
 
 REFERENCE_ATTEMPTS = 8
@@ -311,7 +313,12 @@ def do_share_tip(*, actor, tip: Tip, secrets: TipSecrets, reviewer) -> KeyWrap: 
     wrapped = vault.wrap_secrets({"conversation": secrets.conversation, "case": secrets.case}, [custody.public_key])
     with transaction.atomic():
         wrap = KeyWrap.objects.create(
-            tip=tip, holder=KeyWrap.Holder.REVIEWER, user=reviewer, recipient=custody.public_key, wrapped=wrapped
+            tip=tip,
+            holder=KeyWrap.Holder.REVIEWER,
+            via=KeyWrap.Via.SHARE,
+            user=reviewer,
+            recipient=custody.public_key,
+            wrapped=wrapped,
         )
         audit.record(actor=actor, action="tip.shared", tip_id=tip.pk, detail=f"with user {reviewer.pk}")
     return wrap
@@ -327,6 +334,80 @@ def do_revoke_share(*, actor, tip: Tip, reviewer) -> None:  # noqa: ANN001
             raise CaseRuleError("reviewer", "This person cannot read this tip.")
         CaseFile.objects.filter(pk=tip.pk, assignee=reviewer).update(assignee=None)
         audit.record(actor=actor, action="share.revoked", tip_id=tip.pk, detail=f"from user {reviewer.pk}")
+
+
+@dataclass(frozen=True)
+class TakenBack:
+    """What taking one person off a channel took from them: the references of the tips lost."""
+
+    user: Any  # a User
+    references: list[str]
+
+
+def tips_given_by_channel(*, channel: Channel, user) -> list[str]:  # noqa: ANN001
+    """Return the references of the tips `user` reads only because they receive `channel`.
+
+    These are what taking them off the channel takes back; a tip also shared with them (a
+    wrap of its own, to the key they hold) stays.
+    """
+    given = KeyWrap.objects.filter(
+        holder=KeyWrap.Holder.REVIEWER, via=KeyWrap.Via.CHANNEL, user=user, tip__channel=channel
+    )
+    shared = KeyWrap.objects.filter(holder=KeyWrap.Holder.REVIEWER, via=KeyWrap.Via.SHARE, user=user)
+    tips = given.exclude(tip__in=shared.values("tip")).values("tip")
+    return list(CaseFile.objects.filter(pk__in=tips).order_by("received_at").values_list("reference", flat=True))
+
+
+def _take_back_channel_tips(*, actor, channel: Channel, user) -> list[str]:  # noqa: ANN001
+    """Delete the wraps `channel` gave `user`; unassign them where they can read no more; audit each tip."""
+    wraps = KeyWrap.objects.filter(
+        holder=KeyWrap.Holder.REVIEWER, via=KeyWrap.Via.CHANNEL, user=user, tip__channel=channel
+    )
+    tip_ids = list(wraps.values_list("tip_id", flat=True).distinct())
+    wraps.delete()
+    still_read = KeyWrap.objects.filter(holder=KeyWrap.Holder.REVIEWER, user=user, tip_id__in=tip_ids).values("tip")
+    lost = CaseFile.objects.filter(pk__in=tip_ids).exclude(pk__in=still_read)
+    lost.filter(assignee=user).update(assignee=None)
+    references = dict(lost.values_list("pk", "reference"))
+    for tip_id in tip_ids:
+        if tip_id in references:
+            detail = f"user {user.pk} ({user.get_username()}) taken off channel {channel.pk} ({channel.slug})"
+            audit.record(actor=actor, action="access.revoked", tip_id=tip_id, detail=detail)
+    return sorted(references.values())
+
+
+def do_set_channel_receivers(*, actor, channel: Channel, receivers: Iterable[Any]) -> list[TakenBack]:  # noqa: ANN001
+    """Make `receivers` exactly the people who receive the channel's tips; return what was taken back.
+
+    Least privilege (DESIGN property 7): taking someone off a channel takes back what the
+    channel gave them — every wrap of its tips made for them at submission — but not what was
+    shared with them, which only an admin's revocation takes back. Adding them again later
+    gives back nothing: the server never holds a tip's secrets to wrap them again; a reader
+    shares each tip instead. Only reviewers who hold a key may receive a channel.
+    """
+    if not is_admin(actor):
+        raise PermissionDenied
+    wanted = {user.pk: user for user in receivers}
+    for user in wanted.values():
+        refusal = receiver_refusal(user)
+        if refusal:
+            raise CaseRuleError("receivers", refusal)
+    taken_back: list[TakenBack] = []
+    with transaction.atomic():
+        current = {user.pk: user for user in channel.receivers.all()}
+        where = f"channel {channel.pk} ({channel.slug})"
+        for pk in sorted(set(wanted) - set(current)):
+            channel.receivers.add(wanted[pk])
+            who = f"user {pk} ({wanted[pk].get_username()})"
+            audit.record(actor=actor, action="channel.receiver_added", detail=f"{who} to {where}")
+        for pk in sorted(set(current) - set(wanted)):
+            user = current[pk]
+            channel.receivers.remove(user)
+            references = _take_back_channel_tips(actor=actor, channel=channel, user=user)
+            detail = f"user {pk} ({user.get_username()}) from {where}; tips taken back: {len(references)}"
+            audit.record(actor=actor, action="channel.receiver_removed", detail=detail)
+            taken_back.append(TakenBack(user=user, references=references))
+    return taken_back
 
 
 POSTPONE_DAYS = 30
