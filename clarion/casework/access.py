@@ -48,6 +48,12 @@ def may_read_tip(*, user, tip: Tip) -> bool:  # noqa: ANN001
     return True
 
 
+def shared_readers_of_tip(tip: Tip) -> QuerySet:
+    """Return the readers of `tip` who hold a wrap from a share (which an admin may revoke)."""
+    shared = KeyWrap.objects.filter(tip=tip, holder=KeyWrap.Holder.REVIEWER, via=KeyWrap.Via.SHARE)
+    return readers_of_tip(tip).filter(pk__in=shared.values("user"))
+
+
 def readers_of_tip(tip: Tip) -> QuerySet:
     """Return the active people who can read `tip` now (a wrap, no declared conflict)."""
     return (
@@ -91,11 +97,6 @@ def receiver_refusal(user) -> str | None:  # noqa: ANN001 - a User
             "have finished enrolment."
         ) % {"name": name}
     return None
-
-
-def closure_approvers() -> QuerySet:
-    """Return the people who may approve a closure: active reviewers."""
-    return get_user_model().objects.filter(is_active=True, groups__name=REVIEWER).order_by("username")
 
 
 def access_tip_file_for_reviewer(*, user, tip_id: uuid.UUID, file_id: int) -> TipFile:  # noqa: ANN001

@@ -14,6 +14,8 @@ from typing import Any, BinaryIO
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from clarion import vault
 from clarion.accounts.models import KeyCustody
@@ -164,9 +166,9 @@ class TriageRecord:
 
 @dataclass(frozen=True)
 class ClosureRecord:
+    status: Status  # the closed status to enter once approved
     findings: str
     actions_taken: str
-    approved_by: Any  # a User
 
 
 class _Unchanged:
@@ -186,14 +188,14 @@ def do_update_case(
     assignee: Any = UNCHANGED,
     important: bool | None = None,
     triage: TriageRecord | None = None,
-    closure: ClosureRecord | None = None,
     reopen_reason: str = "",
 ) -> CaseFile:
     """Change a tip's casework state: the one write path for status, labels, assignee and flag.
 
     ISO 37002 rules: a tip leaves a 'new' status only once triage is recorded; it enters a
-    closed status only with a closure record; it leaves a closed status only with a reason.
-    Raise CaseRuleError, changing nothing, when a rule is not met.
+    closed status only through a closure that a second reader approved (`do_approve_closure`),
+    never here; it leaves a closed status only with a reason. Raise CaseRuleError, changing
+    nothing, when a rule is not met.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -208,13 +210,13 @@ def do_update_case(
                     "triage_category", f"Record the triage before moving this tip out of “{old_status.name}”."
                 )
             closing = status.kind == Status.Kind.CLOSED and old_status.kind != Status.Kind.CLOSED
-            if closing and closure is None:
-                raise CaseRuleError("closure_findings", "Record the findings, actions taken and approval to close.")
+            if closing:
+                raise CaseRuleError("status", CLOSE_IN_TWO_STEPS)
             reopening = old_status.kind == Status.Kind.CLOSED and status.kind != Status.Kind.CLOSED
             if reopening and not reopen_reason.strip():
                 raise CaseRuleError("reopen_reason", "Give the reason for reopening this closed tip.")
             if reopening:
-                last_closure = case.closures.order_by("-recorded_at", "-pk").first()
+                last_closure = case.closures.approved().order_by("-approved_at", "-pk").first()
                 if last_closure is not None:
                     last_closure.reopened_at = now
                     last_closure.reopened_by = actor
@@ -223,22 +225,8 @@ def do_update_case(
                 case.destroy_after = None
                 case.destruction_warned = False
                 changes.append("reopened")
-            if closing:
-                Closure.objects.create(
-                    case=case,
-                    findings=_seal_to_case(tip, closure.findings),
-                    actions_taken=_seal_to_case(tip, closure.actions_taken),
-                    approved_by=closure.approved_by,
-                    recorded_by=actor,
-                    recorded_at=now,
-                )
-                changes.append(f"closure approved by {closure.approved_by.get_username()}")
-                case.destroy_after = now + timedelta(days=tip.channel.retain_closed_days)
-                case.destruction_warned = False
             case.status = status
             changes.append(f"status {old_status.slug} -> {status.slug}")
-        elif closure is not None:
-            raise CaseRuleError("closure_findings", "A closure record goes with moving the tip to a closed status.")
 
         if triage is not None:
             Triage.objects.create(
@@ -274,6 +262,96 @@ def do_update_case(
             case.save()
             audit.record(actor=actor, action="case.updated", tip_id=tip.pk, detail="; ".join(changes))
     return case
+
+
+CLOSE_IN_TWO_STEPS = gettext_lazy(
+    "A tip is closed in two steps: propose the closure below, then a second reader who can read the tip approves it."
+)
+
+
+def do_propose_closure(*, actor, tip: Tip, closure: ClosureRecord) -> Closure:  # noqa: ANN001
+    """Propose to close the tip: findings and actions taken, sealed; nothing closes until approved.
+
+    Raise CaseRuleError when the status is not a closed one, the tip is closed already, its
+    triage is missing, or another proposal waits (approve or withdraw that one first).
+    """
+    now = timezone.now()
+    if closure.status.kind != Status.Kind.CLOSED:
+        raise CaseRuleError("closure_status", _("Choose the closed status the tip will enter."))
+    with transaction.atomic():
+        case = CaseFile.objects.select_for_update(of=("self",)).select_related("status").get(pk=tip.pk)
+        if case.status.kind == Status.Kind.CLOSED:
+            raise CaseRuleError(None, _("This tip is closed already."))
+        if case.status.kind == Status.Kind.NEW and not case.triages.exists():
+            raise CaseRuleError(None, _("Record the triage before proposing to close this tip."))
+        if case.closures.pending().exists():
+            raise CaseRuleError(None, _("A closure is proposed already: approve or withdraw it first."))
+        proposal = Closure.objects.create(
+            case=case,
+            status=closure.status,
+            findings=_seal_to_case(tip, closure.findings),
+            actions_taken=_seal_to_case(tip, closure.actions_taken),
+            proposed_by=actor,
+            proposed_at=now,
+        )
+        audit.record(actor=actor, action="closure.proposed", tip_id=tip.pk, detail=f"closure {proposal.pk}")
+    return proposal
+
+
+def _pending_closure(case: CaseFile, closure_id: int) -> Closure:
+    proposal = case.closures.pending().select_related("status", "proposed_by").filter(pk=closure_id).first()
+    if proposal is None:
+        raise CaseRuleError(None, _("This closure proposal was withdrawn or decided already; nothing was changed."))
+    return proposal
+
+
+def do_approve_closure(*, actor, tip: Tip, closure_id: int) -> CaseFile:  # noqa: ANN001
+    """Approve another reader's proposal: the tip enters its closed status; the retention clock starts.
+
+    The approver must be a different person from the proposer and able to read the tip now
+    (whoever calls this): two people who both read the tip agree before it can be destroyed.
+    """
+    now = timezone.now()
+    if not may_read_tip(user=actor, tip=tip):
+        raise CaseRuleError(None, _("Only someone who can read this tip can approve its closure."))
+    with transaction.atomic():
+        # The case row is locked first: two approvals, or an approval and a withdrawal, at once
+        # are decided one after the other.
+        case = CaseFile.objects.select_for_update(of=("self",)).select_related("status").get(pk=tip.pk)
+        proposal = _pending_closure(case, closure_id)
+        if proposal.proposed_by_id == actor.pk:
+            raise CaseRuleError(None, _("You proposed this closure: a second reader must approve it."))
+        if case.status.kind == Status.Kind.CLOSED:  # pragma: no cover - proposals wait only on open tips
+            raise CaseRuleError(None, _("This tip is closed already."))
+        proposal.approved_by = actor
+        proposal.approved_at = now
+        proposal.save(update_fields=["approved_by", "approved_at"])
+        old_status = case.status
+        case.status = proposal.status
+        case.destroy_after = now + timedelta(days=tip.channel.retain_closed_days)
+        case.destruction_warned = False
+        case.updated_at = now
+        case.save(update_fields=["status", "destroy_after", "destruction_warned", "updated_at"])
+        detail = (
+            f"closure {proposal.pk} proposed by user {proposal.proposed_by_id}; "
+            f"status {old_status.slug} -> {proposal.status.slug}"
+        )
+        audit.record(actor=actor, action="closure.approved", tip_id=tip.pk, detail=detail)
+    return case
+
+
+def do_withdraw_closure(*, actor, tip: Tip, closure_id: int) -> None:  # noqa: ANN001
+    """Withdraw (the proposer) or decline (any other reader) a proposal waiting for approval.
+
+    Anyone who reads the tip may do it: it keeps the tip open, the safe direction.
+    """
+    with transaction.atomic():
+        case = CaseFile.objects.select_for_update(of=("self",)).get(pk=tip.pk)
+        proposal = _pending_closure(case, closure_id)
+        proposal.withdrawn_by = actor
+        proposal.withdrawn_at = timezone.now()
+        proposal.save(update_fields=["withdrawn_by", "withdrawn_at"])
+        audit.record(actor=actor, action="closure.withdrawn", tip_id=tip.pk, detail=f"closure {proposal.pk}")
 
 
 def do_export_tip(*, actor, tip: Tip, secrets: TipSecrets, recipients: Sequence[str], out: BinaryIO) -> None:  # noqa: ANN001
@@ -324,15 +402,38 @@ def do_share_tip(*, actor, tip: Tip, secrets: TipSecrets, reviewer) -> KeyWrap: 
     return wrap
 
 
+class NotAllowed(CaseRuleError):
+    """A change the person asking may not make, whatever they type (answered with 403)."""
+
+
 def do_revoke_share(*, actor, tip: Tip, reviewer) -> None:  # noqa: ANN001
-    """Delete a reviewer's key wrap: from now on they cannot open the tip's keys."""
+    """Take back a tip shared with a reviewer: delete the wraps a share gave them.
+
+    Admins only (M8): a reader who could take every other reader off a tip could close it and
+    have it destroyed with nobody left to notice. What a channel gave is taken back only by
+    taking the person off the channel (`do_set_channel_receivers`); a reader leaves a tip
+    themselves by declaring a conflict of interest.
+    """
     if reviewer == actor:
-        raise CaseRuleError("reviewer", "You cannot revoke your own access; declare a conflict of interest instead.")
+        raise CaseRuleError("reviewer", _("You cannot revoke your own access; declare a conflict of interest instead."))
+    if not is_admin(actor):
+        raise NotAllowed("reviewer", _("Only an admin can take another reader's access away."))
     with transaction.atomic():
-        deleted, _ = tip.key_wraps.filter(holder=KeyWrap.Holder.REVIEWER, user=reviewer).delete()
+        wraps = tip.key_wraps.filter(holder=KeyWrap.Holder.REVIEWER, user=reviewer)
+        deleted, _counts = wraps.filter(via=KeyWrap.Via.SHARE).delete()
         if not deleted:
-            raise CaseRuleError("reviewer", "This person cannot read this tip.")
-        CaseFile.objects.filter(pk=tip.pk, assignee=reviewer).update(assignee=None)
+            if wraps.exists():
+                raise CaseRuleError(
+                    "reviewer",
+                    _(
+                        "%(name)s reads this tip as a receiver of its channel, %(channel)s: an admin takes "
+                        "them off the channel in the administration pages, which takes back its tips."
+                    )
+                    % {"name": reviewer.get_username(), "channel": tip.channel.name},
+                )
+            raise CaseRuleError("reviewer", _("This person cannot read this tip."))
+        if not wraps.exists():
+            CaseFile.objects.filter(pk=tip.pk, assignee=reviewer).update(assignee=None)
         audit.record(actor=actor, action="share.revoked", tip_id=tip.pk, detail=f"from user {reviewer.pk}")
 
 
