@@ -269,6 +269,9 @@ CLOSE_IN_TWO_STEPS = gettext_lazy(
 )
 
 
+ALREADY_PROPOSED = gettext_lazy("A closure is proposed already: approve or withdraw it first.")
+
+
 def do_propose_closure(*, actor, tip: Tip, closure: ClosureRecord) -> Closure:  # noqa: ANN001
     """Propose to close the tip: findings and actions taken, sealed; nothing closes until approved.
 
@@ -285,24 +288,42 @@ def do_propose_closure(*, actor, tip: Tip, closure: ClosureRecord) -> Closure:  
         if case.status.kind == Status.Kind.NEW and not case.triages.exists():
             raise CaseRuleError(None, _("Record the triage before proposing to close this tip."))
         if case.closures.pending().exists():
-            raise CaseRuleError(None, _("A closure is proposed already: approve or withdraw it first."))
-        proposal = Closure.objects.create(
-            case=case,
-            status=closure.status,
-            findings=_seal_to_case(tip, closure.findings),
-            actions_taken=_seal_to_case(tip, closure.actions_taken),
-            proposed_by=actor,
-            proposed_at=now,
-        )
+            raise CaseRuleError(None, ALREADY_PROPOSED)
+        try:
+            # The database holds one waiting proposal per tip, also against two readers at once.
+            with transaction.atomic():
+                proposal = Closure.objects.create(
+                    case=case,
+                    status=closure.status,
+                    findings=_seal_to_case(tip, closure.findings),
+                    actions_taken=_seal_to_case(tip, closure.actions_taken),
+                    proposed_by=actor,
+                    proposed_at=now,
+                )
+        except IntegrityError:
+            raise CaseRuleError(None, ALREADY_PROPOSED) from None
         audit.record(actor=actor, action="closure.proposed", tip_id=tip.pk, detail=f"closure {proposal.pk}")
     return proposal
+
+
+DECIDED_ALREADY = gettext_lazy("This closure proposal was withdrawn or decided already; nothing was changed.")
 
 
 def _pending_closure(case: CaseFile, closure_id: int) -> Closure:
     proposal = case.closures.pending().select_related("status", "proposed_by").filter(pk=closure_id).first()
     if proposal is None:
-        raise CaseRuleError(None, _("This closure proposal was withdrawn or decided already; nothing was changed."))
+        raise CaseRuleError(None, DECIDED_ALREADY)
     return proposal
+
+
+def _decide(proposal: Closure, **decision: Any) -> None:
+    """Record a decision only if the proposal still waits: a compare-and-set in one UPDATE.
+
+    SQLite ignores SELECT ... FOR UPDATE, so an approval and a withdrawal sent at once could
+    both read the proposal as waiting; only one of them changes the row.
+    """
+    if not Closure.objects.pending().filter(pk=proposal.pk).update(**decision):
+        raise CaseRuleError(None, DECIDED_ALREADY)
 
 
 def do_approve_closure(*, actor, tip: Tip, closure_id: int) -> CaseFile:  # noqa: ANN001
@@ -323,9 +344,7 @@ def do_approve_closure(*, actor, tip: Tip, closure_id: int) -> CaseFile:  # noqa
             raise CaseRuleError(None, _("You proposed this closure: a second reader must approve it."))
         if case.status.kind == Status.Kind.CLOSED:  # pragma: no cover - proposals wait only on open tips
             raise CaseRuleError(None, _("This tip is closed already."))
-        proposal.approved_by = actor
-        proposal.approved_at = now
-        proposal.save(update_fields=["approved_by", "approved_at"])
+        _decide(proposal, approved_by=actor, approved_at=now)
         old_status = case.status
         case.status = proposal.status
         case.destroy_after = now + timedelta(days=tip.channel.retain_closed_days)
@@ -348,9 +367,7 @@ def do_withdraw_closure(*, actor, tip: Tip, closure_id: int) -> None:  # noqa: A
     with transaction.atomic():
         case = CaseFile.objects.select_for_update(of=("self",)).get(pk=tip.pk)
         proposal = _pending_closure(case, closure_id)
-        proposal.withdrawn_by = actor
-        proposal.withdrawn_at = timezone.now()
-        proposal.save(update_fields=["withdrawn_by", "withdrawn_at"])
+        _decide(proposal, withdrawn_by=actor, withdrawn_at=timezone.now())
         audit.record(actor=actor, action="closure.withdrawn", tip_id=tip.pk, detail=f"closure {proposal.pk}")
 
 
