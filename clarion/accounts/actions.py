@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -223,7 +224,9 @@ def do_save_group(*, actor, group: Group, permissions: Iterable[Permission]) -> 
         raise PermissionDenied
     old = Group.objects.filter(pk=group.pk).first() if group.pk else None
     if old is not None and old.name in Role.values and group.name != old.name:
-        raise AccountError(f"“{old.name}” is a role: renaming it would take the role from everyone who has it.")
+        raise AccountError(
+            _("“%(name)s” is a role: renaming it would take the role from everyone who has it.") % {"name": old.name}
+        )
     before = _permission_names(old.permissions.select_related("content_type")) if old else set()
     group.save()
     group.permissions.set(permissions)
@@ -242,7 +245,7 @@ def do_delete_group(*, actor, group: Group) -> None:  # noqa: ANN001
     if not is_admin(actor):
         raise PermissionDenied
     if group.name in Role.values:
-        raise AccountError(f"“{group.name}” is a role and cannot be deleted.")
+        raise AccountError(_("“%(name)s” is a role and cannot be deleted.") % {"name": group.name})
     name = group.name
     group.delete()
     _audit(actor=actor, action="group.deleted", detail=name)
