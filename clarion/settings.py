@@ -152,12 +152,17 @@ STAFF_KEY_COOKIE_NAME = f"{_cookie_prefix}clarion-staff-key"
 # Between login steps (and during enrolment): the key that seals the typed password.
 STAFF_PENDING_COOKIE_NAME = f"{_cookie_prefix}clarion-staff-pending"
 STAFF_ENROL_COOKIE_NAME = f"{_cookie_prefix}clarion-staff-enrol"
+# The staff page asked for before logging in (clarion/accounts/login_target.py): never in a URL.
+STAFF_TARGET_COOKIE_NAME = f"{_cookie_prefix}clarion-staff-target"
 LOGIN_URL = "/staff/login/"
 LOGIN_REDIRECT_URL = "/staff/account/"
 STAFF_IDLE_SECONDS = 30 * 60
 STAFF_MAX_SECONDS = SESSION_COOKIE_AGE
 STAFF_INVITATION_DAYS = 7
 OTP_TOTP_ISSUER = "Clarion"
+# Belt and braces: the device admin pages are unregistered (accounts/admin_apps.py), and would
+# not show a seed or a token if anything registered them again.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # django-otp's own per-device delay doubles without bound (2^n seconds): anyone who knows a
 # password could lock its owner out for days. clarion/accounts/throttle.py limits code
 # guessing instead, per account and per address, with a cap of minutes.
@@ -172,6 +177,8 @@ CSRF_FAILURE_VIEW = "clarion.intake.views.csrf_failure"
 # The source surface keeps its own session cookie, separate from staff sessions.
 SOURCE_SESSION_COOKIE_NAME = f"{_cookie_prefix}clarion-source"
 SOURCE_SESSION_SECONDS = env_int("CLARION_SOURCE_SESSION_SECONDS")
+# However active, a source's session ends this long after login (ASVS 7.3.2), as staff sessions do.
+SOURCE_SESSION_MAX_SECONDS = 8 * 3600
 
 # --- security headers (DESIGN property 4) ------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

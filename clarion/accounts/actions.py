@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clarion import vault
 from clarion.accounts import keys
 from clarion.accounts.codes import OneTimeCode, code_hash, generate_code, normalise_code
-from clarion.accounts.models import Invitation, KeyCustody
-from clarion.accounts.roles import Role, grant_role, is_admin
+from clarion.accounts.models import Invitation, KeyCustody, Organisation
+from clarion.accounts.roles import ADMIN, Role, grant_role, is_admin
 from clarion.accounts.sessions import end_sessions
 
 
@@ -24,11 +28,29 @@ class AccountError(Exception):
     """A change that cannot be made; the message says why, in words for the person."""
 
 
+DETAIL_MAX = 300  # AuditEntry.detail's length
+
+
 def _audit(*, actor, action: str, detail: str = "") -> None:  # noqa: ANN001
     """Append to the audit log (kept by clarion.casework): who did what; never a secret."""
     from clarion.casework.audit import record  # imported here: casework builds on accounts
 
+    if len(detail) > DETAIL_MAX:
+        detail = detail[: DETAIL_MAX - 1] + "…"
     record(actor=actor, action=action, detail=detail)
+
+
+def _person(user) -> str:  # noqa: ANN001
+    return f"user {user.pk} ({user.get_username()})"
+
+
+def _remove_devices(*, actor, user) -> None:  # noqa: ANN001
+    """Delete every second-factor device of `user`, recording it in the audit log."""
+    removed = 0
+    for model in (TOTPDevice, StaticDevice):
+        removed += model.objects.filter(user=user).delete()[1].get(model._meta.label, 0)
+    if removed:
+        _audit(actor=actor, action="device.removed", detail=f"second-factor devices of {_person(user)}: {removed}")
 
 
 @dataclass(frozen=True)
@@ -92,8 +114,9 @@ def do_enrol(*, invitation_id: int, username: str | None, password: str, totp_ke
     user.save()
     for role in invitation.role_list:
         grant_role(user, role)
-    TOTPDevice.objects.filter(user=user).delete()
+    _remove_devices(actor=user, user=user)
     TOTPDevice.objects.create(user=user, name="authenticator", key=totp_key, confirmed=True)
+    _audit(actor=user, action="device.added", detail=f"authenticator (TOTP) of {_person(user)}")
     _custody, recovery_code = keys.enrol_key_custody(user, password)
     _audit(actor=user, action="account.reenrol" if invitation.for_user else "account.enrol", detail=invitation.roles)
     return Enrolled(user=user, recovery_code=recovery_code)
@@ -147,7 +170,7 @@ def do_reset_account(*, actor, user) -> OneTimeCode:  # noqa: ANN001
         raise PermissionDenied
     user.set_unusable_password()
     user.save(update_fields=["password"])
-    TOTPDevice.objects.filter(user=user).delete()
+    _remove_devices(actor=actor, user=user)
     Invitation.objects.filter(for_user=user, used_at__isnull=True).delete()
     end_sessions(user)
     _invitation, code = do_create_invitation(actor=actor, roles=[], for_user=user)
@@ -167,3 +190,85 @@ def do_set_active(*, actor, user, active: bool) -> None:  # noqa: ANN001
     if not active:
         end_sessions(user)
     _audit(actor=actor, action="account.enable" if active else "account.disable", detail=user.get_username())
+
+
+@transaction.atomic
+def do_set_roles(*, actor, user, groups: Iterable[Group]) -> None:  # noqa: ANN001
+    """Give `user` exactly `groups`, recording each role granted or taken in the audit log.
+
+    Django's admin flags (is_staff, is_superuser) come and go with the admin role alone, so
+    the admin pages are never open to someone who is not an admin, nor closed to one.
+    """
+    if not is_admin(actor):
+        raise PermissionDenied
+    before = set(user.groups.values_list("name", flat=True))
+    wanted = {group.name: group for group in groups}
+    user.groups.set(wanted.values())
+    if (ADMIN in wanted) != (ADMIN in before):
+        user.is_staff = user.is_superuser = ADMIN in wanted
+        user.save(update_fields=["is_staff", "is_superuser"])
+    for name in sorted(set(wanted) - before):
+        _audit(actor=actor, action="role.granted", detail=f"{name} to {_person(user)}")
+    for name in sorted(before - set(wanted)):
+        _audit(actor=actor, action="role.removed", detail=f"{name} from {_person(user)}")
+
+
+def _permission_names(permissions: Iterable[Permission]) -> set[str]:
+    return {f"{p.content_type.app_label}.{p.codename}" for p in permissions}
+
+
+@transaction.atomic
+def do_save_group(*, actor, group: Group, permissions: Iterable[Permission]) -> None:  # noqa: ANN001
+    """Save a group (renamed or not) with exactly `permissions`, recording the change."""
+    if not is_admin(actor):
+        raise PermissionDenied
+    old = Group.objects.filter(pk=group.pk).first() if group.pk else None
+    if old is not None and old.name in Role.values and group.name != old.name:
+        raise AccountError(
+            _("“%(name)s” is a role: renaming it would take the role from everyone who has it.") % {"name": old.name}
+        )
+    before = _permission_names(old.permissions.select_related("content_type")) if old else set()
+    group.save()
+    group.permissions.set(permissions)
+    after = _permission_names(group.permissions.select_related("content_type"))
+    changes = [f"renamed from {old.name}"] if old is not None and old.name != group.name else []
+    changes += [f"+{name}" for name in sorted(after - before)] + [f"-{name}" for name in sorted(before - after)]
+    if old is None:
+        _audit(actor=actor, action="group.created", detail=f"{group.name}: {' '.join(changes)}".strip(": "))
+    elif changes:
+        _audit(actor=actor, action="group.changed", detail=f"{group.name}: {' '.join(changes)}")
+
+
+@transaction.atomic
+def do_delete_group(*, actor, group: Group) -> None:  # noqa: ANN001
+    """Delete a group that is not a role, recording it."""
+    if not is_admin(actor):
+        raise PermissionDenied
+    if group.name in Role.values:
+        raise AccountError(_("“%(name)s” is a role and cannot be deleted.") % {"name": group.name})
+    name = group.name
+    group.delete()
+    _audit(actor=actor, action="group.deleted", detail=name)
+
+
+@transaction.atomic
+def do_save_organisation(*, actor, organisation: Organisation) -> None:  # noqa: ANN001
+    """Save the organisation's details; a new, replaced or removed offline key is recorded.
+
+    Every new tip's keys are wrapped to the offline key: whoever replaces it with a key they
+    hold reads every tip that arrives afterwards, so nobody may do it unseen (I4).
+    """
+    if not is_admin(actor):
+        raise PermissionDenied
+    old = Organisation.objects.filter(pk=organisation.pk).first() if organisation.pk else None
+    organisation.save()
+    old_key = old.offline_public_key if old is not None else ""
+    if organisation.offline_public_key != old_key:
+        _audit(
+            actor=actor,
+            action="organisation.offline_key",
+            detail=f"{old_key or '(none)'} -> {organisation.offline_public_key or '(none)'}",
+        )
+    changed = [name for name in ("name", "mission") if old is None or getattr(old, name) != getattr(organisation, name)]
+    if changed:
+        _audit(actor=actor, action="organisation.changed", detail=", ".join(changed))

@@ -3,7 +3,9 @@
 `reviewer_required` is what every page showing case data uses. A person who has typed their
 password but not yet their one-time code is not authenticated at all (the login view keeps
 them pending), and a session whose key cookie went missing holds no identity: both are sent
-to the login page, with only the path they wanted to see in `next` (never a secret).
+to the login page, which takes them back to the page they asked for afterwards. That page is
+remembered in a signed cookie, never in the login page's address (a tip's id in a query string
+would reach browser histories and proxy logs: see login_target.py).
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from clarion.accounts import staff_keys
+from clarion.accounts.login_target import remember_login_target
 from clarion.accounts.roles import is_admin, is_editor, is_reviewer
 
 View = Callable[..., HttpResponse]
@@ -29,7 +32,12 @@ def is_fully_logged_in(request: HttpRequest) -> bool:
 
 
 def _to_login(request: HttpRequest) -> HttpResponse:
-    return redirect_to_login(request.path, settings.LOGIN_URL)
+    response = redirect(settings.LOGIN_URL)
+    if request.method in ("GET", "HEAD"):
+        # Only a page to look at is worth coming back to: a form posted to an ended session
+        # would come back as a GET it does not answer.
+        remember_login_target(response, request.path)
+    return response
 
 
 def staff_login_required(view: View) -> View:

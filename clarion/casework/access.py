@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from clarion import vault
+from clarion.accounts.models import KeyCustody
 from clarion.accounts.roles import REVIEWER
 from clarion.intake.models import KeyWrap, Tip, TipFile
 from clarion.vault import AgeIdentityStr, KeyPair
@@ -46,6 +48,12 @@ def may_read_tip(*, user, tip: Tip) -> bool:  # noqa: ANN001
     return True
 
 
+def shared_readers_of_tip(tip: Tip) -> QuerySet:
+    """Return the readers of `tip` who hold a wrap from a share (which an admin may revoke)."""
+    shared = KeyWrap.objects.filter(tip=tip, holder=KeyWrap.Holder.REVIEWER, via=KeyWrap.Via.SHARE)
+    return readers_of_tip(tip).filter(pk__in=shared.values("user"))
+
+
 def readers_of_tip(tip: Tip) -> QuerySet:
     """Return the active people who can read `tip` now (a wrap, no declared conflict)."""
     return (
@@ -68,9 +76,27 @@ def share_candidates_for_tip(tip: Tip) -> QuerySet:
     )
 
 
-def closure_approvers() -> QuerySet:
-    """Return the people who may approve a closure: active reviewers."""
-    return get_user_model().objects.filter(is_active=True, groups__name=REVIEWER).order_by("username")
+def channel_receiver_candidates() -> QuerySet:
+    """Return the people who may receive a channel's tips: reviewers who hold a key."""
+    return (
+        get_user_model()
+        .objects.filter(groups__name=REVIEWER, key_custody__isnull=False)
+        .distinct()
+        .order_by("username")
+    )
+
+
+def receiver_refusal(user) -> str | None:  # noqa: ANN001 - a User
+    """Return why `user` cannot receive a channel's tips, in words for an admin; None if they can."""
+    name = user.get_username()
+    if not user.groups.filter(name=REVIEWER).exists():
+        return _("%(name)s is not a reviewer: only reviewers receive a channel's tips.") % {"name": name}
+    if not KeyCustody.objects.filter(user=user).exists():
+        return _(
+            "%(name)s has no key yet: tips could not be opened by them. They receive a channel once they "
+            "have finished enrolment."
+        ) % {"name": name}
+    return None
 
 
 def access_tip_file_for_reviewer(*, user, tip_id: uuid.UUID, file_id: int) -> TipFile:  # noqa: ANN001

@@ -11,13 +11,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, BinaryIO
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from clarion import vault
 from clarion.accounts.models import KeyCustody
+from clarion.accounts.roles import is_admin
 from clarion.casework import audit
-from clarion.casework.access import TipSecrets, may_read_tip
+from clarion.casework.access import TipSecrets, may_read_tip, receiver_refusal
 from clarion.casework.models import (
     CaseFile,
     Closure,
@@ -30,7 +34,7 @@ from clarion.casework.models import (
     new_reference,
 )
 from clarion.intake.actions import blob_store
-from clarion.intake.models import KeyWrap, Message, Tip, TipFile
+from clarion.intake.models import Channel, KeyWrap, Message, Tip, TipFile
 from clarion.intake.uploads import EncryptedUpload
 
 REFERENCE_ATTEMPTS = 8
@@ -162,9 +166,9 @@ class TriageRecord:
 
 @dataclass(frozen=True)
 class ClosureRecord:
+    status: Status  # the closed status to enter once approved
     findings: str
     actions_taken: str
-    approved_by: Any  # a User
 
 
 class _Unchanged:
@@ -184,14 +188,14 @@ def do_update_case(
     assignee: Any = UNCHANGED,
     important: bool | None = None,
     triage: TriageRecord | None = None,
-    closure: ClosureRecord | None = None,
     reopen_reason: str = "",
 ) -> CaseFile:
     """Change a tip's casework state: the one write path for status, labels, assignee and flag.
 
     ISO 37002 rules: a tip leaves a 'new' status only once triage is recorded; it enters a
-    closed status only with a closure record; it leaves a closed status only with a reason.
-    Raise CaseRuleError, changing nothing, when a rule is not met.
+    closed status only through a closure that a second reader approved (`do_approve_closure`),
+    never here; it leaves a closed status only with a reason. Raise CaseRuleError, changing
+    nothing, when a rule is not met.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -206,13 +210,13 @@ def do_update_case(
                     "triage_category", f"Record the triage before moving this tip out of “{old_status.name}”."
                 )
             closing = status.kind == Status.Kind.CLOSED and old_status.kind != Status.Kind.CLOSED
-            if closing and closure is None:
-                raise CaseRuleError("closure_findings", "Record the findings, actions taken and approval to close.")
+            if closing:
+                raise CaseRuleError("status", CLOSE_IN_TWO_STEPS)
             reopening = old_status.kind == Status.Kind.CLOSED and status.kind != Status.Kind.CLOSED
             if reopening and not reopen_reason.strip():
                 raise CaseRuleError("reopen_reason", "Give the reason for reopening this closed tip.")
             if reopening:
-                last_closure = case.closures.order_by("-recorded_at", "-pk").first()
+                last_closure = case.closures.approved().order_by("-approved_at", "-pk").first()
                 if last_closure is not None:
                     last_closure.reopened_at = now
                     last_closure.reopened_by = actor
@@ -221,22 +225,8 @@ def do_update_case(
                 case.destroy_after = None
                 case.destruction_warned = False
                 changes.append("reopened")
-            if closing:
-                Closure.objects.create(
-                    case=case,
-                    findings=_seal_to_case(tip, closure.findings),
-                    actions_taken=_seal_to_case(tip, closure.actions_taken),
-                    approved_by=closure.approved_by,
-                    recorded_by=actor,
-                    recorded_at=now,
-                )
-                changes.append(f"closure approved by {closure.approved_by.get_username()}")
-                case.destroy_after = now + timedelta(days=tip.channel.retain_closed_days)
-                case.destruction_warned = False
             case.status = status
             changes.append(f"status {old_status.slug} -> {status.slug}")
-        elif closure is not None:
-            raise CaseRuleError("closure_findings", "A closure record goes with moving the tip to a closed status.")
 
         if triage is not None:
             Triage.objects.create(
@@ -272,6 +262,113 @@ def do_update_case(
             case.save()
             audit.record(actor=actor, action="case.updated", tip_id=tip.pk, detail="; ".join(changes))
     return case
+
+
+CLOSE_IN_TWO_STEPS = gettext_lazy(
+    "A tip is closed in two steps: propose the closure below, then a second reader who can read the tip approves it."
+)
+
+
+ALREADY_PROPOSED = gettext_lazy("A closure is proposed already: approve or withdraw it first.")
+
+
+def do_propose_closure(*, actor, tip: Tip, closure: ClosureRecord) -> Closure:  # noqa: ANN001
+    """Propose to close the tip: findings and actions taken, sealed; nothing closes until approved.
+
+    Raise CaseRuleError when the status is not a closed one, the tip is closed already, its
+    triage is missing, or another proposal waits (approve or withdraw that one first).
+    """
+    now = timezone.now()
+    if closure.status.kind != Status.Kind.CLOSED:
+        raise CaseRuleError("closure_status", _("Choose the closed status the tip will enter."))
+    with transaction.atomic():
+        case = CaseFile.objects.select_for_update(of=("self",)).select_related("status").get(pk=tip.pk)
+        if case.status.kind == Status.Kind.CLOSED:
+            raise CaseRuleError(None, _("This tip is closed already."))
+        if case.status.kind == Status.Kind.NEW and not case.triages.exists():
+            raise CaseRuleError(None, _("Record the triage before proposing to close this tip."))
+        if case.closures.pending().exists():
+            raise CaseRuleError(None, ALREADY_PROPOSED)
+        try:
+            # The database holds one waiting proposal per tip, also against two readers at once.
+            with transaction.atomic():
+                proposal = Closure.objects.create(
+                    case=case,
+                    status=closure.status,
+                    findings=_seal_to_case(tip, closure.findings),
+                    actions_taken=_seal_to_case(tip, closure.actions_taken),
+                    proposed_by=actor,
+                    proposed_at=now,
+                )
+        except IntegrityError:
+            raise CaseRuleError(None, ALREADY_PROPOSED) from None
+        audit.record(actor=actor, action="closure.proposed", tip_id=tip.pk, detail=f"closure {proposal.pk}")
+    return proposal
+
+
+DECIDED_ALREADY = gettext_lazy("This closure proposal was withdrawn or decided already; nothing was changed.")
+
+
+def _pending_closure(case: CaseFile, closure_id: int) -> Closure:
+    proposal = case.closures.pending().select_related("status", "proposed_by").filter(pk=closure_id).first()
+    if proposal is None:
+        raise CaseRuleError(None, DECIDED_ALREADY)
+    return proposal
+
+
+def _decide(proposal: Closure, **decision: Any) -> None:
+    """Record a decision only if the proposal still waits: a compare-and-set in one UPDATE.
+
+    SQLite ignores SELECT ... FOR UPDATE, so an approval and a withdrawal sent at once could
+    both read the proposal as waiting; only one of them changes the row.
+    """
+    if not Closure.objects.pending().filter(pk=proposal.pk).update(**decision):
+        raise CaseRuleError(None, DECIDED_ALREADY)
+
+
+def do_approve_closure(*, actor, tip: Tip, closure_id: int) -> CaseFile:  # noqa: ANN001
+    """Approve another reader's proposal: the tip enters its closed status; the retention clock starts.
+
+    The approver must be a different person from the proposer and able to read the tip now
+    (whoever calls this): two people who both read the tip agree before it can be destroyed.
+    """
+    now = timezone.now()
+    if not may_read_tip(user=actor, tip=tip):
+        raise CaseRuleError(None, _("Only someone who can read this tip can approve its closure."))
+    with transaction.atomic():
+        # The case row is locked first: two approvals, or an approval and a withdrawal, at once
+        # are decided one after the other.
+        case = CaseFile.objects.select_for_update(of=("self",)).select_related("status").get(pk=tip.pk)
+        proposal = _pending_closure(case, closure_id)
+        if proposal.proposed_by_id == actor.pk:
+            raise CaseRuleError(None, _("You proposed this closure: a second reader must approve it."))
+        if case.status.kind == Status.Kind.CLOSED:  # pragma: no cover - proposals wait only on open tips
+            raise CaseRuleError(None, _("This tip is closed already."))
+        _decide(proposal, approved_by=actor, approved_at=now)
+        old_status = case.status
+        case.status = proposal.status
+        case.destroy_after = now + timedelta(days=tip.channel.retain_closed_days)
+        case.destruction_warned = False
+        case.updated_at = now
+        case.save(update_fields=["status", "destroy_after", "destruction_warned", "updated_at"])
+        detail = (
+            f"closure {proposal.pk} proposed by user {proposal.proposed_by_id}; "
+            f"status {old_status.slug} -> {proposal.status.slug}"
+        )
+        audit.record(actor=actor, action="closure.approved", tip_id=tip.pk, detail=detail)
+    return case
+
+
+def do_withdraw_closure(*, actor, tip: Tip, closure_id: int) -> None:  # noqa: ANN001
+    """Withdraw (the proposer) or decline (any other reader) a proposal waiting for approval.
+
+    Anyone who reads the tip may do it: it keeps the tip open, the safe direction.
+    """
+    with transaction.atomic():
+        case = CaseFile.objects.select_for_update(of=("self",)).get(pk=tip.pk)
+        proposal = _pending_closure(case, closure_id)
+        _decide(proposal, withdrawn_by=actor, withdrawn_at=timezone.now())
+        audit.record(actor=actor, action="closure.withdrawn", tip_id=tip.pk, detail=f"closure {proposal.pk}")
 
 
 def do_export_tip(*, actor, tip: Tip, secrets: TipSecrets, recipients: Sequence[str], out: BinaryIO) -> None:  # noqa: ANN001
@@ -311,22 +408,124 @@ def do_share_tip(*, actor, tip: Tip, secrets: TipSecrets, reviewer) -> KeyWrap: 
     wrapped = vault.wrap_secrets({"conversation": secrets.conversation, "case": secrets.case}, [custody.public_key])
     with transaction.atomic():
         wrap = KeyWrap.objects.create(
-            tip=tip, holder=KeyWrap.Holder.REVIEWER, user=reviewer, recipient=custody.public_key, wrapped=wrapped
+            tip=tip,
+            holder=KeyWrap.Holder.REVIEWER,
+            via=KeyWrap.Via.SHARE,
+            user=reviewer,
+            recipient=custody.public_key,
+            wrapped=wrapped,
         )
         audit.record(actor=actor, action="tip.shared", tip_id=tip.pk, detail=f"with user {reviewer.pk}")
     return wrap
 
 
+class NotAllowed(CaseRuleError):
+    """A change the person asking may not make, whatever they type (answered with 403)."""
+
+
 def do_revoke_share(*, actor, tip: Tip, reviewer) -> None:  # noqa: ANN001
-    """Delete a reviewer's key wrap: from now on they cannot open the tip's keys."""
+    """Take back a tip shared with a reviewer: delete the wraps a share gave them.
+
+    Admins only (M8): a reader who could take every other reader off a tip could close it and
+    have it destroyed with nobody left to notice. What a channel gave is taken back only by
+    taking the person off the channel (`do_set_channel_receivers`); a reader leaves a tip
+    themselves by declaring a conflict of interest.
+    """
     if reviewer == actor:
-        raise CaseRuleError("reviewer", "You cannot revoke your own access; declare a conflict of interest instead.")
+        raise CaseRuleError("reviewer", _("You cannot revoke your own access; declare a conflict of interest instead."))
+    if not is_admin(actor):
+        raise NotAllowed("reviewer", _("Only an admin can take another reader's access away."))
     with transaction.atomic():
-        deleted, _ = tip.key_wraps.filter(holder=KeyWrap.Holder.REVIEWER, user=reviewer).delete()
+        wraps = tip.key_wraps.filter(holder=KeyWrap.Holder.REVIEWER, user=reviewer)
+        deleted, _counts = wraps.filter(via=KeyWrap.Via.SHARE).delete()
         if not deleted:
-            raise CaseRuleError("reviewer", "This person cannot read this tip.")
-        CaseFile.objects.filter(pk=tip.pk, assignee=reviewer).update(assignee=None)
+            if wraps.exists():
+                raise CaseRuleError(
+                    "reviewer",
+                    _(
+                        "%(name)s reads this tip as a receiver of its channel, %(channel)s: an admin takes "
+                        "them off the channel in the administration pages, which takes back its tips."
+                    )
+                    % {"name": reviewer.get_username(), "channel": tip.channel.name},
+                )
+            raise CaseRuleError("reviewer", _("This person cannot read this tip."))
+        if not wraps.exists():
+            CaseFile.objects.filter(pk=tip.pk, assignee=reviewer).update(assignee=None)
         audit.record(actor=actor, action="share.revoked", tip_id=tip.pk, detail=f"from user {reviewer.pk}")
+
+
+@dataclass(frozen=True)
+class TakenBack:
+    """What taking one person off a channel took from them: the references of the tips lost."""
+
+    user: Any  # a User
+    references: list[str]
+
+
+def tips_given_by_channel(*, channel: Channel, user) -> list[str]:  # noqa: ANN001
+    """Return the references of the tips `user` reads only because they receive `channel`.
+
+    These are what taking them off the channel takes back; a tip also shared with them (a
+    wrap of its own, to the key they hold) stays.
+    """
+    given = KeyWrap.objects.filter(
+        holder=KeyWrap.Holder.REVIEWER, via=KeyWrap.Via.CHANNEL, user=user, tip__channel=channel
+    )
+    shared = KeyWrap.objects.filter(holder=KeyWrap.Holder.REVIEWER, via=KeyWrap.Via.SHARE, user=user)
+    tips = given.exclude(tip__in=shared.values("tip")).values("tip")
+    return list(CaseFile.objects.filter(pk__in=tips).order_by("received_at").values_list("reference", flat=True))
+
+
+def _take_back_channel_tips(*, actor, channel: Channel, user) -> list[str]:  # noqa: ANN001
+    """Delete the wraps `channel` gave `user`; unassign them where they can read no more; audit each tip."""
+    wraps = KeyWrap.objects.filter(
+        holder=KeyWrap.Holder.REVIEWER, via=KeyWrap.Via.CHANNEL, user=user, tip__channel=channel
+    )
+    tip_ids = list(wraps.values_list("tip_id", flat=True).distinct())
+    wraps.delete()
+    still_read = KeyWrap.objects.filter(holder=KeyWrap.Holder.REVIEWER, user=user, tip_id__in=tip_ids).values("tip")
+    lost = CaseFile.objects.filter(pk__in=tip_ids).exclude(pk__in=still_read)
+    lost.filter(assignee=user).update(assignee=None)
+    references = dict(lost.values_list("pk", "reference"))
+    for tip_id in tip_ids:
+        if tip_id in references:
+            detail = f"user {user.pk} ({user.get_username()}) taken off channel {channel.pk} ({channel.slug})"
+            audit.record(actor=actor, action="access.revoked", tip_id=tip_id, detail=detail)
+    return sorted(references.values())
+
+
+def do_set_channel_receivers(*, actor, channel: Channel, receivers: Iterable[Any]) -> list[TakenBack]:  # noqa: ANN001
+    """Make `receivers` exactly the people who receive the channel's tips; return what was taken back.
+
+    Least privilege (DESIGN property 7): taking someone off a channel takes back what the
+    channel gave them — every wrap of its tips made for them at submission — but not what was
+    shared with them, which only an admin's revocation takes back. Adding them again later
+    gives back nothing: the server never holds a tip's secrets to wrap them again; a reader
+    shares each tip instead. Only reviewers who hold a key may receive a channel.
+    """
+    if not is_admin(actor):
+        raise PermissionDenied
+    wanted = {user.pk: user for user in receivers}
+    for user in wanted.values():
+        refusal = receiver_refusal(user)
+        if refusal:
+            raise CaseRuleError("receivers", refusal)
+    taken_back: list[TakenBack] = []
+    with transaction.atomic():
+        current = {user.pk: user for user in channel.receivers.all()}
+        where = f"channel {channel.pk} ({channel.slug})"
+        for pk in sorted(set(wanted) - set(current)):
+            channel.receivers.add(wanted[pk])
+            who = f"user {pk} ({wanted[pk].get_username()})"
+            audit.record(actor=actor, action="channel.receiver_added", detail=f"{who} to {where}")
+        for pk in sorted(set(current) - set(wanted)):
+            user = current[pk]
+            channel.receivers.remove(user)
+            references = _take_back_channel_tips(actor=actor, channel=channel, user=user)
+            detail = f"user {pk} ({user.get_username()}) from {where}; tips taken back: {len(references)}"
+            audit.record(actor=actor, action="channel.receiver_removed", detail=detail)
+            taken_back.append(TakenBack(user=user, references=references))
+    return taken_back
 
 
 POSTPONE_DAYS = 30

@@ -7,8 +7,9 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import F
+from django.utils.translation import gettext_lazy
 
-from clarion.casework.actions import ClosureRecord, TriageRecord
+from clarion.casework.actions import CLOSE_IN_TWO_STEPS, ClosureRecord, TriageRecord
 from clarion.casework.models import Label, Status, Triage
 from clarion.intake.forms import MESSAGE_MAX_CHARS, MultipleFileField
 from clarion.intake.models import Channel
@@ -46,9 +47,13 @@ class NoteForm(forms.Form):
 
 
 class CaseForm(forms.Form):
-    """Status, labels, assignee and flag, with the triage, closure or reopening they may need."""
+    """Status, labels, assignee and flag, with the triage or reopening they may need (closing is apart)."""
 
-    status = forms.ModelChoiceField(queryset=Status.objects.all(), empty_label=None)
+    status = forms.ModelChoiceField(
+        queryset=Status.objects.all(),
+        empty_label=None,
+        help_text=gettext_lazy("To close the tip, propose its closure below: a second reader approves it."),
+    )
     labels = forms.ModelMultipleChoiceField(
         queryset=Label.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -69,21 +74,6 @@ class CaseForm(forms.Form):
         label="Triage: reasons", max_length=MESSAGE_MAX_CHARS, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    closure_findings = forms.CharField(
-        label="Closure: findings",
-        max_length=MESSAGE_MAX_CHARS,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    closure_actions = forms.CharField(
-        label="Closure: actions taken",
-        max_length=MESSAGE_MAX_CHARS,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    closure_approved_by = forms.ModelChoiceField(
-        label="Closure: approved by", queryset=get_user_model().objects.none(), required=False
-    )
     reopen_reason = forms.CharField(
         label="Reason for reopening",
         max_length=MESSAGE_MAX_CHARS,
@@ -92,20 +82,22 @@ class CaseForm(forms.Form):
     )
 
     TRIAGE_FIELDS = ("triage_category", "triage_in_scope", "triage_priority", "triage_outcome", "triage_reasons")
-    CLOSURE_FIELDS = ("closure_findings", "closure_actions", "closure_approved_by")
 
-    def __init__(self, *args: Any, readers, approvers, **kwargs: Any) -> None:  # noqa: ANN001
+    def __init__(self, *args: Any, readers, current_status: Status, **kwargs: Any) -> None:  # noqa: ANN001
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = readers
         self.fields["assignee"].label_from_instance = _username_choice
-        self.fields["closure_approved_by"].queryset = approvers
-        self.fields["closure_approved_by"].label_from_instance = _username_choice
+        # A closed status is entered only through an approved closure (ClosureProposalForm).
+        self.fields["status"].queryset = Status.objects.exclude(kind=Status.Kind.CLOSED) | Status.objects.filter(
+            pk=current_status.pk
+        )
+        self.fields["status"].error_messages["invalid_choice"] = CLOSE_IN_TWO_STEPS
         if not Label.objects.exists():
             self.fields["labels"].help_text = "No labels yet: admins add them in the administration pages."
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        for group, label in ((self.TRIAGE_FIELDS, "triage"), (self.CLOSURE_FIELDS, "closure")):
+        for group, label in ((self.TRIAGE_FIELDS, "triage"),):
             filled = [name for name in group if cleaned.get(name) not in (None, "")]
             if filled and len(filled) < len(group):
                 for name in group:
@@ -125,14 +117,24 @@ class CaseForm(forms.Form):
             reasons=data["triage_reasons"],
         )
 
-    def closure(self) -> ClosureRecord | None:
+
+class ClosureProposalForm(forms.Form):
+    """A reader's proposal to close the tip; a different reader approves it before it closes."""
+
+    closure_status = forms.ModelChoiceField(
+        label=gettext_lazy("Close as"), queryset=Status.objects.filter(kind=Status.Kind.CLOSED), empty_label=None
+    )
+    findings = forms.CharField(
+        label=gettext_lazy("Findings"), max_length=MESSAGE_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    actions_taken = forms.CharField(
+        label=gettext_lazy("Actions taken"), max_length=MESSAGE_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def closure(self) -> ClosureRecord:
         data = self.cleaned_data
-        if not data.get("closure_findings"):
-            return None
         return ClosureRecord(
-            findings=data["closure_findings"],
-            actions_taken=data["closure_actions"],
-            approved_by=data["closure_approved_by"],
+            status=data["closure_status"], findings=data["findings"], actions_taken=data["actions_taken"]
         )
 
 

@@ -189,26 +189,67 @@ class Triage(models.Model):
         return f"triage of {self.case}"
 
 
+class ClosureQuerySet(models.QuerySet):
+    def pending(self) -> ClosureQuerySet:
+        """Return the proposals that wait for a second reader's approval."""
+        return self.filter(approved_at__isnull=True, withdrawn_at__isnull=True)
+
+    def approved(self) -> ClosureQuerySet:
+        return self.filter(approved_at__isnull=False)
+
+
 class Closure(models.Model):
-    """ISO 37002 closure: recorded before a tip may enter a closed status."""
+    """ISO 37002 closure, in two steps: a reader proposes it, a different reader approves it.
+
+    Only the approval moves the tip into the closed status the proposal names and starts the
+    retention clock, so no single reader closes a tip for destruction (DESIGN property 10).
+    A proposal is immutable: to change it, withdraw it and propose again.
+    """
 
     case = models.ForeignKey(CaseFile, on_delete=models.CASCADE, related_name="closures")
+    status = models.ForeignKey(
+        Status,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The closed status to enter.",
+    )
     findings = models.BinaryField(help_text="age ciphertext to the case key")
     actions_taken = models.BinaryField(help_text="age ciphertext to the case key")
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    proposed_at = models.DateTimeField()
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    recorded_at = models.DateTimeField()
+    approved_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
     reopened_at = models.DateTimeField(null=True, blank=True)
     reopen_reason = models.BinaryField(null=True, blank=True, help_text="age ciphertext to the case key")
     reopened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    objects = ClosureQuerySet.as_manager()
+
     class Meta:
-        ordering = ["recorded_at", "pk"]
+        ordering = ["proposed_at", "pk"]
+        constraints = [
+            # Two readers proposing at once: one proposal waits, the other is refused.
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(approved_at__isnull=True, withdrawn_at__isnull=True),
+                name="one_pending_closure_per_case",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"closure of {self.case}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.approved_at is None and self.withdrawn_at is None
 
 
 class Note(models.Model):

@@ -49,14 +49,24 @@ class TriageEntry:
 
 @dataclass(frozen=True)
 class ClosureEntry:
+    pk: int
+    status: str
     findings: str
     actions_taken: str
+    proposed_by: str
+    proposed_by_id: int | None
+    proposed_at: datetime
     approved_by: str
-    recorded_by: str
-    recorded_at: datetime
+    approved_at: datetime | None
+    withdrawn_by: str
+    withdrawn_at: datetime | None
     reopened_at: datetime | None
     reopen_reason: str
     reopened_by: str
+
+    @property
+    def pending(self) -> bool:
+        return self.approved_at is None and self.withdrawn_at is None
 
 
 @dataclass(frozen=True)
@@ -115,16 +125,22 @@ def decrypt_tip_for_reviewer(tip: Tip, case: CaseFile, secrets: TipSecrets) -> R
     ]
     closures = [
         ClosureEntry(
+            pk=c.pk,
+            status=c.status.name if c.status else "",
             findings=text(c.findings, case_key),
             actions_taken=text(c.actions_taken, case_key),
-            approved_by=_name(c.approved_by),
-            recorded_by=_name(c.recorded_by),
-            recorded_at=c.recorded_at,
+            proposed_by=_name(c.proposed_by),
+            proposed_by_id=c.proposed_by_id,
+            proposed_at=c.proposed_at,
+            approved_by=_name(c.approved_by) if c.approved_at else "",
+            approved_at=c.approved_at,
+            withdrawn_by=_name(c.withdrawn_by) if c.withdrawn_at else "",
+            withdrawn_at=c.withdrawn_at,
             reopened_at=c.reopened_at,
             reopen_reason=text(c.reopen_reason, case_key),
             reopened_by=_name(c.reopened_by) if c.reopened_at else "",
         )
-        for c in case.closures.select_related("approved_by", "recorded_by", "reopened_by")
+        for c in case.closures.select_related("status", "approved_by", "proposed_by", "withdrawn_by", "reopened_by")
     ]
     return ReviewerTip(
         answers=content["answers"],

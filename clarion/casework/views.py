@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -26,20 +27,28 @@ from django.views.decorators.http import require_GET, require_POST
 from clarion import vault
 from clarion.accounts.decorators import reviewer_required
 from clarion.accounts.models import Organisation
-from clarion.accounts.roles import is_editor
+from clarion.accounts.roles import is_admin, is_editor
 from clarion.accounts.staff_keys import held_identity
 from clarion.casework import actions
 from clarion.casework.access import (
     TipSecrets,
     access_tip_file_for_reviewer,
     access_tip_for_reviewer,
-    closure_approvers,
     readers_of_tip,
     share_candidates_for_tip,
+    shared_readers_of_tip,
     unlock_tip_for_reviewer,
 )
 from clarion.casework.deadlines import DUE_SOON
-from clarion.casework.forms import SORTS, CaseForm, InboxFilterForm, NoteForm, ReplyForm, ShareForm
+from clarion.casework.forms import (
+    SORTS,
+    CaseForm,
+    ClosureProposalForm,
+    InboxFilterForm,
+    NoteForm,
+    ReplyForm,
+    ShareForm,
+)
 from clarion.casework.models import CaseFile
 from clarion.casework.reading import decrypt_tip_for_reviewer
 from clarion.intake.actions import blob_store
@@ -98,7 +107,7 @@ def _case_form(tip: Tip, case: CaseFile, data: Any = None) -> CaseForm:
         "important": case.important,
     }
     readers = readers_of_tip(tip)
-    return CaseForm(data, initial=initial, readers=readers, approvers=closure_approvers())
+    return CaseForm(data, initial=initial, readers=readers, current_status=case.status)
 
 
 def _render_tip(
@@ -110,19 +119,26 @@ def _render_tip(
     note_form: NoteForm | None = None,
     case_form: CaseForm | None = None,
     share_form: ShareForm | None = None,
+    closure_form: ClosureProposalForm | None = None,
     problems: list[str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     case = actions.case_file_of(tip)
+    decrypted = decrypt_tip_for_reviewer(tip, case, secrets)
+    pending_closure = next((c for c in decrypted.closures if c.pending), None)
     context = {
         "tip": tip,
         "case": case,
-        "decrypted": decrypt_tip_for_reviewer(tip, case, secrets),
+        "decrypted": decrypted,
         "reply_form": reply_form or ReplyForm(),
         "note_form": note_form or NoteForm(),
         "case_form": case_form or _case_form(tip, case),
         "share_form": share_form or ShareForm(candidates=share_candidates_for_tip(tip)),
+        "closure_form": closure_form or ClosureProposalForm(),
+        "pending_closure": pending_closure,
         "readers": readers_of_tip(tip),
+        # Only an admin revokes, and only a share: a channel's receiver goes with the channel.
+        "revocable": set(shared_readers_of_tip(tip).values_list("pk", flat=True)) if is_admin(request.user) else set(),
         "problems": problems or [],
         "may_start_draft": is_editor(request.user),
     }
@@ -354,7 +370,6 @@ def update_case(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
                 assignee=data["assignee"],
                 important=data["important"],
                 triage=form.triage(),
-                closure=form.closure(),
                 reopen_reason=data["reopen_reason"],
             )
         except actions.CaseRuleError as error:
@@ -362,6 +377,47 @@ def update_case(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
         else:
             return redirect(reverse("casework:tip", args=[tip.pk]) + "#case-title")
     return _render_tip(request, tip, secrets=_secrets(request, tip), case_form=form, status=400)
+
+
+@staff_page
+@require_POST
+@_handle_locked
+def propose_closure(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
+    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    form = ClosureProposalForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.do_propose_closure(actor=request.user, tip=tip, closure=form.closure())
+        except actions.CaseRuleError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            return redirect(reverse("casework:tip", args=[tip.pk]) + "#closure-title")
+    return _render_tip(request, tip, secrets=_secrets(request, tip), closure_form=form, status=400)
+
+
+def _decide_closure(
+    request: HttpRequest, tip_id: uuid.UUID, closure_id: int, decide: Callable[..., Any]
+) -> HttpResponse:
+    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    try:
+        decide(actor=request.user, tip=tip, closure_id=closure_id)
+    except actions.CaseRuleError as error:
+        return _render_tip(request, tip, secrets=_secrets(request, tip), problems=[error.message], status=400)
+    return redirect(reverse("casework:tip", args=[tip.pk]) + "#closure-title")
+
+
+@staff_page
+@require_POST
+@_handle_locked
+def approve_closure(request: HttpRequest, tip_id: uuid.UUID, closure_id: int) -> HttpResponse:
+    return _decide_closure(request, tip_id, closure_id, actions.do_approve_closure)
+
+
+@staff_page
+@require_POST
+@_handle_locked
+def withdraw_closure(request: HttpRequest, tip_id: uuid.UUID, closure_id: int) -> HttpResponse:
+    return _decide_closure(request, tip_id, closure_id, actions.do_withdraw_closure)
 
 
 @staff_page
@@ -407,13 +463,17 @@ def revoke(request: HttpRequest, tip_id: uuid.UUID, user_id: int) -> HttpRespons
     tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
     reviewer = readers_of_tip(tip).filter(pk=user_id).first()
     problems: list[str] = []
+    status = 400
     if reviewer is None:
-        problems.append("This person cannot read this tip.")
+        problems.append(_("This person cannot read this tip."))
     else:
         try:
             actions.do_revoke_share(actor=request.user, tip=tip, reviewer=reviewer)
+        except actions.NotAllowed as error:
+            problems.append(error.message)
+            status = 403
         except actions.CaseRuleError as error:
             problems.append(error.message)
         else:
             return redirect(reverse("casework:tip", args=[tip.pk]) + "#access-title")
-    return _render_tip(request, tip, secrets=_secrets(request, tip), problems=problems, status=400)
+    return _render_tip(request, tip, secrets=_secrets(request, tip), problems=problems, status=status)

@@ -15,6 +15,7 @@ from clarion import vault
 from clarion.accounts.keys import kdf_params
 from clarion.accounts.models import KeyCustody, Organisation
 from clarion.accounts.notifications import Event, send_notice
+from clarion.accounts.roles import REVIEWER
 from clarion.intake.models import Channel, KeyWrap, Message, Question, Tip, TipFile
 from clarion.intake.uploads import EncryptedUpload
 from clarion.vault import AgeIdentityStr, BlobStore, Receipt, ReceiptKeys, TipKeys
@@ -46,13 +47,17 @@ def _encrypt_json(value: Any, recipient: str) -> bytes:
 
 
 def _reader_wraps(tip: Tip, keys: TipKeys) -> list[KeyWrap]:
-    """Wrap the tip's secrets to every receiver of its channel who holds a key, and the offline key."""
+    """Wrap the tip's secrets to every reviewer receiving its channel who holds a key, and the offline key."""
     secrets_ = {"conversation": keys.conversation.identity, "case": keys.case.identity}
-    custodies = KeyCustody.objects.filter(user__in=tip.channel.receivers.filter(is_active=True))
+    # Only reviewers: someone made a receiver before the admin checked roles, or whose role was
+    # taken away since, gets nothing new.
+    receivers = tip.channel.receivers.filter(is_active=True, groups__name=REVIEWER)
+    custodies = KeyCustody.objects.filter(user__in=receivers)
     wraps = [
         KeyWrap(
             tip=tip,
             holder=KeyWrap.Holder.REVIEWER,
+            via=KeyWrap.Via.CHANNEL,
             user_id=custody.user_id,
             recipient=custody.public_key,
             wrapped=vault.wrap_secrets(secrets_, [custody.public_key]),

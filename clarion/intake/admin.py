@@ -11,9 +11,15 @@ class QuestionInline(admin.StackedInline):
 
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin):
+    """A channel's settings and questions.
+
+    Its receivers are chosen on the page casework's admin puts in place of this one: who reads
+    tips, and what taking someone off takes back, is casework's to decide and to audit.
+    """
+
     list_display = ["name", "is_open", "allow_files", "max_files", "acknowledge_within_days", "feedback_within_months"]
     prepopulated_fields = {"slug": ["name"]}
-    filter_horizontal = ["receivers"]
+    exclude = ["receivers"]
     inlines = [QuestionInline]
 
 

@@ -146,15 +146,25 @@ class Tip(models.Model):
 
 
 class KeyWrap(models.Model):
-    """A tip's secret keys, encrypted to one holder's age recipient. Revoking deletes the row."""
+    """A tip's secret keys, encrypted to one holder's age recipient. Revoking deletes the row.
+
+    A reviewer's wrap records how it came about (`via`): the channel gave it at submission, so
+    taking the person off the channel takes it back; or a reader shared the tip, and only a
+    revocation of that share takes it back.
+    """
 
     class Holder(models.TextChoices):
         SOURCE = "source", "Source (receipt)"
         REVIEWER = "reviewer", "Reviewer"
         ORGANISATION = "organisation", "Offline organisation key"
 
+    class Via(models.TextChoices):
+        CHANNEL = "channel", "A receiver of the tip's channel"
+        SHARE = "share", "Shared by a reader"
+
     tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="key_wraps")
     holder = models.CharField(max_length=20, choices=Holder.choices)
+    via = models.CharField(max_length=10, choices=Via.choices, blank=True, help_text="Reviewers' wraps only.")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE)
     recipient = models.CharField(max_length=100)
     wrapped = models.BinaryField()

@@ -3,12 +3,16 @@
 The session row keeps the source's conversation key only sealed under a random key that
 exists in the source's cookie alone (DESIGN property 2): a copy of the database, sessions
 included, opens nothing. The cookie is separate from staff cookies (its own name), lives
-only as long as the browser session, and expires server-side after idle time.
+only as long as the browser session, and ends server-side after SOURCE_SESSION_SECONDS without
+a request and SOURCE_SESSION_MAX_SECONDS after login whatever the activity: a browser left open
+on a shared or seized machine does not keep the inbox open for ever (ASVS 7.3.2).
 """
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -18,6 +22,12 @@ from django.http import HttpRequest, HttpResponse
 from clarion import vault
 from clarion.intake.models import Tip
 from clarion.vault import AgeIdentityStr
+
+STARTED_AT = "started_at"
+SEEN_AT = "seen_at"
+
+# The one clock of this module: tests move it forward to let a session time out.
+now: Callable[[], float] = time.time
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,7 @@ def start_source_session(response: HttpResponse, *, tip: Tip, conversation_ident
     store = SessionStore()
     store["tip"] = str(tip.pk)
     store["sealed"] = vault.seal(conversation_identity.encode(), sealing_key)
+    store[STARTED_AT] = store[SEEN_AT] = now()
     store.set_expiry(settings.SOURCE_SESSION_SECONDS)
     store.create()
     store.save()
@@ -53,8 +64,19 @@ def start_source_session(response: HttpResponse, *, tip: Tip, conversation_ident
     )
 
 
+def _has_ended(store: SessionStore) -> bool:
+    """Return whether the session passed its idle or absolute limit (by this module's clock)."""
+    started_at, seen_at = store.get(STARTED_AT), store.get(SEEN_AT)
+    if started_at is None or seen_at is None:
+        return True  # a session from before these limits existed: fail closed
+    moment = now()
+    return (
+        moment - seen_at > settings.SOURCE_SESSION_SECONDS or moment - started_at > settings.SOURCE_SESSION_MAX_SECONDS
+    )
+
+
 def load_source_session(request: HttpRequest) -> SourceSession | None:
-    """Return the source's session, renewing its idle timeout, or None if absent or expired."""
+    """Return the source's session, renewing its idle timeout, or None if absent or ended."""
     parts = _split_cookie(request)
     if parts is None:
         return None
@@ -62,11 +84,15 @@ def load_source_session(request: HttpRequest) -> SourceSession | None:
     store = SessionStore(session_key=session_key)
     if "tip" not in store or "sealed" not in store:
         return None
+    if _has_ended(store):
+        store.delete()
+        return None
     try:
         identity = vault.unseal(store["sealed"], sealing_key).decode()
         tip = Tip.objects.select_related("channel").get(pk=uuid.UUID(store["tip"]))
     except (vault.DecryptionError, Tip.DoesNotExist, ValueError):
         return None
+    store[SEEN_AT] = now()
     store.set_expiry(settings.SOURCE_SESSION_SECONDS)
     store.save()
     return SourceSession(tip=tip, conversation_identity=AgeIdentityStr(identity))

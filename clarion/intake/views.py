@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -282,8 +283,10 @@ def _session_ended(request: HttpRequest) -> HttpResponse:
         request.upload_handlers = [DiscardingUploadHandler(request)]
         form = ReceiptForm(initial={"pending_message": request.POST.get("message", "")})
         problems = [
-            "Your session ended after two hours without activity, so your message was not sent yet. "
-            "Enter your receipt to send it: your text is kept."
+            _(
+                "Your session ended (after two hours without activity, or eight hours after you logged in), "
+                "so your message was not sent yet. Enter your receipt to send it: your text is kept."
+            )
         ]
         return render(request, "intake/login.html", {"form": form, "problems": problems}, status=403)
     if has_source_cookie(request):

@@ -13,6 +13,7 @@ from clarion.accounts.decorators import reviewer_required
 from clarion.accounts.views.login import PENDING
 from tests.accounts.helpers import (
     PASSWORD,
+    add_authenticator,
     code_for,
     csrf,
     log_in,
@@ -101,7 +102,7 @@ def test_nothing_behind_the_login_is_reachable_after_the_password_alone(rita):
     # Then a page guarded like case data sends them to the login page
     response = client.get("/staff/account/")
     assert response.status_code == 302
-    assert response["Location"].startswith("/staff/login/?next=")
+    assert response["Location"] == "/staff/login/"
     assert not client.session.get("_auth_user_id")
     assert client.get("/staff/admin/").status_code == 302
 
@@ -349,3 +350,52 @@ def test_no_secret_key_or_password_is_in_the_database_after_login(rita):
         assert "AGE-SECRET-KEY" not in text
         assert PASSWORD not in text
         assert recovery_code not in text
+
+
+def test_a_link_to_a_tip_keeps_the_tip_id_out_of_every_url_and_opens_the_tip_after_login(reviewer, channel):
+    from tests.casework.conftest import send_tip
+
+    sent = send_tip(channel)
+    device = add_authenticator(reviewer)
+    client = staff_browser()
+
+    # Given a reviewer, logged out, who follows a link to a tip
+    response = client.get(sent.url)
+
+    # Then the login page is asked for with no query: the tip's id is in no address
+    assert response.status_code == 302
+    assert response["Location"] == "/staff/login/"
+    page = client.get(response["Location"])
+    assert str(sent.tip.pk) not in page.content.decode()
+
+    # When they log in with both factors, posting nothing but their credentials
+    client.post("/staff/login/", {"username": reviewer.username, "password": PASSWORD, **csrf(client)})
+    response = submit_code(client, code_for(device.bin_key))
+
+    # Then they land on the tip they asked for
+    assert response.status_code == 302
+    assert response["Location"] == sent.url
+    assert "The forklift brakes fail." in client.get(sent.url).content.decode()
+
+
+def test_the_remembered_page_is_only_a_staff_page_and_is_used_once(db):
+    user, device, _ = make_staff("rita", "reviewer")
+    client = staff_browser()
+    # A staff page asked for, then an admin login link that points elsewhere: the latter wins, and is refused
+    client.get("/staff/account/password/")
+    client.get("/staff/admin/login/?next=//evil.example/staff/")
+    client.get("/staff/login/")
+    client.post("/staff/login/", {"username": "rita", "password": PASSWORD, **csrf(client)})
+    assert submit_code(client, code_for(device.bin_key))["Location"] == settings.LOGIN_REDIRECT_URL
+
+    # A staff page asked for is where the next login goes, once
+    client.post("/staff/logout/", csrf(client))
+    client.get("/staff/account/password/")
+    client.get("/staff/login/")
+    client.post("/staff/login/", {"username": "rita", "password": PASSWORD, **csrf(client)})
+    assert submit_code(client, code_for(device.bin_key, steps_ahead=1))["Location"] == "/staff/account/password/"
+    client.post("/staff/logout/", csrf(client))
+    sam, sam_device, _ = make_staff("sam", "reviewer")
+    client.get("/staff/login/")
+    client.post("/staff/login/", {"username": "sam", "password": PASSWORD, **csrf(client)})
+    assert submit_code(client, code_for(sam_device.bin_key))["Location"] == settings.LOGIN_REDIRECT_URL

@@ -208,6 +208,7 @@ def test_resets_disablements_and_password_changes_are_in_the_audit_log_without_s
     assert entries == [
         ("rita", "account.password_change", ""),
         ("ada", "account.disable", "rita"),
+        ("ada", "device.removed", f"second-factor devices of user {user.pk} (rita): 1"),
         ("ada", "account.reset", "rita"),
     ]
     assert verify().broken is None

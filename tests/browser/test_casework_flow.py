@@ -148,6 +148,7 @@ def test_a_reviewer_reads_a_tip_and_replies_with_a_file_that_the_source_then_see
         axe.check(staff, "logged out")
         staff.goto(tip_url)
         assert_page(staff, "Staff login")
+        assert staff.url.split("#")[0] == f"{base}/staff/login/", "the tip's id must not be in the login page's address"
         assert canary not in staff.content()
     finally:
         for context in contexts:

@@ -67,23 +67,14 @@ def test_a_partial_triage_is_refused(reviewer_client, sent):
     assert "Fill in every triage field" in response.content.decode()
 
 
-def test_closing_needs_a_closure_record_and_reopening_a_reason(reviewer, reviewer_client, sent):
-    case_post(reviewer_client, sent, status=status("in-review"), **TRIAGE)
+def test_reopening_a_closed_tip_needs_a_reason(reviewer, reviewer_client, colleague, colleague_client, sent):
+    from tests.casework.test_closure import close_tip
 
-    # Closing without findings is refused
-    assert case_post(reviewer_client, sent, status=status("closed")).status_code == 400
-    # Closing with findings, actions and approval is accepted
-    closed = case_post(
-        reviewer_client,
-        sent,
-        status=status("closed"),
-        closure_findings="Brakes confirmed faulty.",
-        closure_actions="Forklift withdrawn.",
-        closure_approved_by=reviewer.pk,
-    )
-    assert closed.status_code == 302
+    case_post(reviewer_client, sent, status=status("in-review"), **TRIAGE)
+    reviewer_client.post(f"{sent.url}share/", {"reviewer": colleague.pk})
+    close_tip(reviewer_client, colleague_client, sent)
     closure = Closure.objects.get()
-    assert closure.approved_by == reviewer and b"Brakes confirmed" not in bytes(closure.findings)
+    assert closure.approved_by == colleague and b"Brakes confirmed" not in bytes(closure.findings)
 
     # Reopening without a reason is refused; with one it is recorded
     assert case_post(reviewer_client, sent, status=status("in-review")).status_code == 400

@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
 from clarion.casework.models import Status
+from tests.casework.test_closure import close_tip
 
 CANARY = "CANARY-b7d1-casework"
 
@@ -25,7 +26,9 @@ def every_stored_value() -> list[bytes]:
     return values
 
 
-def test_replies_notes_triage_and_closure_are_ciphertext_everywhere(reviewer, reviewer_client, sent, settings):
+def test_replies_notes_triage_and_closure_are_ciphertext_everywhere(
+    reviewer, reviewer_client, colleague, colleague_client, sent, settings
+):
     # Given a reviewer who replies with a file, notes, triages, closes and reopens, all with the canary
     url = sent.url
     reviewer_client.post(
@@ -42,8 +45,8 @@ def test_replies_notes_triage_and_closure_are_ciphertext_everywhere(reviewer, re
         "triage_reasons": CANARY,
     }
     assert reviewer_client.post(f"{url}case/", {"status": status["in-review"], **triage}).status_code == 302
-    closure = {"closure_findings": CANARY, "closure_actions": CANARY, "closure_approved_by": reviewer.pk}
-    assert reviewer_client.post(f"{url}case/", {"status": status["closed"], **closure}).status_code == 302
+    reviewer_client.post(f"{url}share/", {"reviewer": colleague.pk})
+    close_tip(reviewer_client, colleague_client, sent, findings=CANARY, actions_taken=CANARY)
     reopen = {"status": status["in-review"], "reopen_reason": CANARY}
     assert reviewer_client.post(f"{url}case/", reopen).status_code == 302
     # (the control: the reviewer reads it all back)

@@ -11,6 +11,7 @@ from clarion.casework.models import AuditEntry, CaseFile
 from clarion.casework.tasks import apply_retention, send_deadline_reminders
 from clarion.intake.models import KeyWrap, Message, Tip, TipFile
 from tests.casework.test_case_state import TRIAGE, case_post, status
+from tests.casework.test_closure import close_tip
 from tests.support.smtp import SmtpServer
 
 
@@ -24,19 +25,12 @@ def smtp(settings):
 
 
 @pytest.fixture
-def closed(reviewer, reviewer_client, sent):
+def closed(reviewer, reviewer_client, colleague, colleague_client, sent):
     reviewer.email = "rita@example.org"
     reviewer.save()
     case_post(reviewer_client, sent, status=status("in-review"), **TRIAGE)
-    response = case_post(
-        reviewer_client,
-        sent,
-        status=status("closed"),
-        closure_findings="Confirmed.",
-        closure_actions="Fixed.",
-        closure_approved_by=reviewer.pk,
-    )
-    assert response.status_code == 302
+    reviewer_client.post(f"{sent.url}share/", {"reviewer": colleague.pk})
+    close_tip(reviewer_client, colleague_client, sent, findings="Confirmed.", actions_taken="Fixed.")
     return sent
 
 

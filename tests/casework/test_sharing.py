@@ -28,10 +28,15 @@ def test_a_tip_sent_before_a_reviewer_joined_the_channel_is_readable_only_once_s
 
 
 def test_revoking_deletes_the_wrap_and_the_colleague_gets_404(reviewer_client, colleague, colleague_client, sent):
+    from tests.accounts.helpers import logged_in_client, make_staff
+
+    # Revoking is for admins (see test_closure.py): here an admin who also reads the tip
+    ada, _device, _ = make_staff("ada", "admin", "reviewer")
+    reviewer_client.post(f"{sent.url}share/", {"reviewer": ada.pk})
     reviewer_client.post(f"{sent.url}share/", {"reviewer": colleague.pk})
     assert colleague_client.get(sent.url).status_code == 200
 
-    response = reviewer_client.post(f"{sent.url}share/{colleague.pk}/revoke/")
+    response = logged_in_client(ada).post(f"{sent.url}share/{colleague.pk}/revoke/")
 
     assert response.status_code == 302
     assert not KeyWrap.objects.filter(tip=sent.tip, user=colleague).exists()

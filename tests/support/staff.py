@@ -94,9 +94,10 @@ class StaffClient(SourceClient):
 
     def log_in(self, username: str, password: str = STAFF_PASSWORD) -> str:
         """Log in with the password, then a one-time code, as from a link to the inbox; return the inbox."""
+        # The inbox asked for is remembered in a cookie, not in the login page's address.
         status, html = self.get("/staff/cases/")
-        assert status == 200 and 'name="next" value="/staff/cases/"' in html, html[:3000]
-        fields = {"username": username, "password": password, "next": "/staff/cases/"}
+        assert status == 200 and 'name="username"' in html, html[:3000]
+        fields = {"username": username, "password": password}
         status, html = self.post("/staff/login/", fields)
         assert status == 200 and 'name="code"' in html, html[:3000]
         status, html = self.post("/staff/login/code/", {"code": self.next_code()})

@@ -27,6 +27,7 @@ from clarion import vault
 from clarion.accounts import staff_keys, throttle
 from clarion.accounts.forms import LoginForm, OneTimeCodeForm
 from clarion.accounts.keys import unlock_identity
+from clarion.accounts.login_target import forget_login_target, login_target
 from clarion.accounts.models import KeyCustody, StaffSession
 from clarion.accounts.sessions import start_staff_session
 
@@ -78,7 +79,7 @@ def _ready_to_log_in(user) -> bool:  # noqa: ANN001
 def login(request: HttpRequest) -> HttpResponse:
     """Step 1: check the user name and password; remember them sealed for step 2."""
     if request.method == "GET":
-        form = LoginForm(initial={"next": request.GET.get("next", "")})
+        form = LoginForm()
         return render(request, "accounts/login.html", {"form": form})
     form = LoginForm(request.POST)
     context = {"form": form}
@@ -101,7 +102,7 @@ def login(request: HttpRequest) -> HttpResponse:
         "username": username,
         "password": vault.seal(password.encode(), sealing_key),
         "at": time.time(),
-        "next": _safe_next(form.cleaned_data["next"]),
+        "next": _safe_next(form.cleaned_data["next"] or login_target(request)),
     }
     response = redirect("accounts:login_code")
     _pending_cookie(response, sealing_key)
@@ -165,6 +166,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
     response = redirect(pending["next"])
     staff_keys.hold_identity(request, response, keypair)
     _pending_cookie(response, None)
+    forget_login_target(response)
     return response
 
 
