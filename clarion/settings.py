@@ -142,7 +142,8 @@ STAFF_KEY_COOKIE_NAME = f"{_cookie_prefix}clarion-staff-key"
 STAFF_PENDING_COOKIE_NAME = f"{_cookie_prefix}clarion-staff-pending"
 STAFF_ENROL_COOKIE_NAME = f"{_cookie_prefix}clarion-staff-enrol"
 LOGIN_URL = "/staff/login/"
-LOGIN_REDIRECT_URL = "/staff/account/"
+# The landing page sends each person on to their work (the inbox for reviewers).
+LOGIN_REDIRECT_URL = "/staff/"
 STAFF_IDLE_SECONDS = 30 * 60
 STAFF_MAX_SECONDS = SESSION_COOKIE_AGE
 STAFF_INVITATION_DAYS = 7
