@@ -14,11 +14,10 @@ from functools import wraps
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -43,6 +42,7 @@ from clarion.casework.forms import SORTS, CaseForm, InboxFilterForm, NoteForm, R
 from clarion.casework.models import CaseFile
 from clarion.casework.reading import decrypt_tip_for_reviewer
 from clarion.intake.actions import blob_store
+from clarion.intake.downloads import decrypted_download
 from clarion.intake.models import Tip
 from clarion.intake.uploads import UploadLimits
 from clarion.intake.views import receive_upload_form
@@ -231,34 +231,12 @@ def download_file(request: HttpRequest, tip_id: uuid.UUID, file_id: int) -> Http
     tip_file = access_tip_file_for_reviewer(user=request.user, tip_id=tip_id, file_id=file_id)
     secrets = _secrets(request, tip_file.tip)
     try:
-        reader = blob_store().open(tip_file.blob)
+        response = decrypted_download(tip_file, secrets.conversation)
     except vault.BlobPathError:
         return render(request, "casework/locked.html", {"message": "This file is missing from storage."}, status=410)
-    chunks = vault.iter_decrypted(reader, [secrets.conversation])
-    try:
-        # The header, and so a wrong key, is checked before the first chunk: fail as a page,
-        # not as a download cut short.
-        first = next(chunks, b"")
     except vault.DecryptionError:
-        reader.close()
         raise TipLocked from None
-
-    def body():  # noqa: ANN202
-        try:
-            yield first
-            yield from chunks
-        finally:
-            chunks.close()
-            reader.close()
-
     actions.do_record_file_download(actor=request.user, tip_file=tip_file)
-    response = StreamingHttpResponse(body(), content_type="application/octet-stream")
-    # Never inline: a file from a source is untrusted and must not run in a staff browser.
-    filename = _safe_filename(vault.decrypt(bytes(tip_file.name), [secrets.conversation]).decode())
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
-    response["Content-Length"] = str(tip_file.size)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 
@@ -280,12 +258,6 @@ def export(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
     response["Content-Type"] = "application/zip"
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-def _safe_filename(name: str) -> str:
-    """Keep a source's file name readable but never a path or a control sequence."""
-    cleaned = "".join("_" if ch in "/\\" or ord(ch) < 32 or ord(ch) == 127 else ch for ch in name).strip(" .")
-    return cleaned or "file"
 
 
 @staff_page

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 
 from clarion import vault
@@ -166,6 +167,24 @@ def access_tip_for_source(receipt: Receipt) -> SourceAccess | None:
     return SourceAccess(tip=wrap.tip, conversation_identity=secrets_["conversation"])
 
 
+def access_reply_file_for_source(*, tip: Tip, file_id: int) -> TipFile:
+    """Return a file a reviewer attached to a reply on the source's own tip; Http404 otherwise.
+
+    Another tip's file answers as a missing one. The files the source sent are not offered
+    back: whoever takes over an open session (a shared or seized device) would otherwise get
+    the originals, metadata and all, and the source already holds them.
+    """
+    tip_file = TipFile.objects.filter(pk=file_id).select_related("message").first()
+    if tip_file is None:
+        raise Http404
+    if tip_file.tip_id != tip.pk:
+        raise Http404
+    if tip_file.message is None or tip_file.message.author != Message.Author.REVIEWER:
+        raise Http404
+    tip_file.tip = tip
+    return tip_file
+
+
 def do_send_source_message(*, tip: Tip, message: str, uploads: Sequence[EncryptedUpload]) -> Message:
     """Add a source's follow-up message and files to their tip."""
     now = timezone.now()
@@ -184,18 +203,28 @@ def do_send_source_message(*, tip: Tip, message: str, uploads: Sequence[Encrypte
 
 
 @dataclass(frozen=True)
+class SourceViewFile:
+    """A file as the source sees it listed; only reviewers' files can be downloaded."""
+
+    id: int
+    name: str
+    size: int
+    downloadable: bool
+
+
+@dataclass(frozen=True)
 class ConversationEntry:
     author: str
     created_at: Any
     text: str
-    files: list[tuple[str, int]]
+    files: list[SourceViewFile]
 
 
 @dataclass(frozen=True)
 class DecryptedTip:
     answers: list[dict[str, Any]]
     message: str
-    files: list[tuple[str, int]]
+    files: list[SourceViewFile]
     conversation: list[ConversationEntry]
 
 
@@ -204,10 +233,16 @@ def decrypt_tip_for_source(access: SourceAccess) -> DecryptedTip:
     identity = [access.conversation_identity]
     tip = access.tip
     content = json.loads(vault.decrypt(bytes(tip.answers), identity))
-    files_by_message: dict[int | None, list[tuple[str, int]]] = {}
+    messages = list(tip.messages.all())
+    from_reviewer = {msg.pk for msg in messages if msg.author == Message.Author.REVIEWER}
+    files_by_message: dict[int | None, list[SourceViewFile]] = {}
     for tip_file in tip.files.all():
         name = vault.decrypt(bytes(tip_file.name), identity).decode()
-        files_by_message.setdefault(tip_file.message_id, []).append((name, tip_file.size))
+        files_by_message.setdefault(tip_file.message_id, []).append(
+            SourceViewFile(
+                id=tip_file.pk, name=name, size=tip_file.size, downloadable=tip_file.message_id in from_reviewer
+            )
+        )
     conversation = [
         ConversationEntry(
             author=msg.author,
@@ -215,7 +250,7 @@ def decrypt_tip_for_source(access: SourceAccess) -> DecryptedTip:
             text=vault.decrypt(bytes(msg.body), identity).decode(),
             files=files_by_message.get(msg.pk, []),
         )
-        for msg in tip.messages.all()
+        for msg in messages
     ]
     return DecryptedTip(
         answers=content["answers"],

@@ -9,6 +9,7 @@ urlpatterns = [
     path("send/<slug:slug>/", views.submit, name="submit"),
     path("login/", views.login, name="login"),
     path("inbox/", views.inbox, name="inbox"),
+    path("inbox/files/<int:file_id>/", views.download_file, name="file"),
     path("logout/", views.logout, name="logout"),
     path("guide/<slug:slug>/", views.guidance, name="guidance"),
 ]

@@ -20,21 +20,24 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clarion import vault
 from clarion.csrf import NoReferrerCsrfViewMiddleware
 from clarion.intake import throttle
 from clarion.intake.actions import (
     SourceAccess,
+    access_reply_file_for_source,
     access_tip_for_source,
     blob_store,
     decrypt_tip_for_source,
     do_send_source_message,
     do_submit_tip,
 )
+from clarion.intake.downloads import decrypted_download
 from clarion.intake.forms import FollowUpForm, ReceiptForm, SubmissionForm
 from clarion.intake.models import Channel, GuidancePage
 from clarion.intake.source_session import (
@@ -274,6 +277,24 @@ def inbox(request: HttpRequest) -> HttpResponse:
         tip=access.tip, message=form.cleaned_data["message"], uploads=form.cleaned_data.get("attachments", [])
     )
     return render(request, "intake/sent.html", {})
+
+
+@source_page
+@require_GET
+def download_file(request: HttpRequest, file_id: int) -> HttpResponse:
+    """Stream a file a reviewer attached to a reply, decrypted with the key the session holds.
+
+    The address holds only the file's number; the session decides whose it is.
+    """
+    session = load_source_session(request)
+    if session is None:
+        return _session_ended(request)
+    tip_file = access_reply_file_for_source(tip=session.tip, file_id=file_id)
+    try:
+        return decrypted_download(tip_file, session.conversation_identity)
+    except (vault.BlobPathError, vault.DecryptionError):
+        message = _("This file cannot be opened any more. Ask us in a message to send it again.")
+        return render(request, "intake/file_gone.html", {"message": message}, status=410)
 
 
 def _session_ended(request: HttpRequest) -> HttpResponse:
