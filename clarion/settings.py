@@ -162,6 +162,8 @@ CSRF_FAILURE_VIEW = "clarion.intake.views.csrf_failure"
 # The source surface keeps its own session cookie, separate from staff sessions.
 SOURCE_SESSION_COOKIE_NAME = f"{_cookie_prefix}clarion-source"
 SOURCE_SESSION_SECONDS = env_int("CLARION_SOURCE_SESSION_SECONDS")
+# Carries a sent form's one-time token from the POST to the page that shows its receipt once.
+SOURCE_RECEIPT_COOKIE_NAME = f"{_cookie_prefix}clarion-receipt"
 
 # --- security headers (DESIGN property 4) ------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -16,7 +16,8 @@ from clarion import vault
 from clarion.accounts.keys import kdf_params
 from clarion.accounts.models import KeyCustody, Organisation
 from clarion.accounts.notifications import Event, send_notice
-from clarion.intake.models import Channel, KeyWrap, Message, Question, Tip, TipFile
+from clarion.intake.form_tokens import RECEIPT_PICKUP_SECONDS, FormToken
+from clarion.intake.models import Channel, KeyWrap, Message, Question, SentForm, Tip, TipFile
 from clarion.intake.uploads import EncryptedUpload
 from clarion.vault import AgeIdentityStr, BlobStore, Receipt, ReceiptKeys, TipKeys
 
@@ -89,6 +90,10 @@ def _file_rows(tip: Tip, uploads: Sequence[tuple[Question | None, EncryptedUploa
     ]
 
 
+class FormAlreadySent(Exception):
+    """The form was posted before (a reload or a double click): its tip exists already."""
+
+
 def do_submit_tip(
     *,
     channel: Channel,
@@ -96,12 +101,16 @@ def do_submit_tip(
     answers: list[dict[str, Any]],
     message: str,
     uploads: Sequence[tuple[Question | None, EncryptedUpload]],
+    form: FormToken,
 ) -> Receipt:
     """Commit a new tip whose files are already encrypted in the store; return its receipt.
 
-    The receipt exists only in the return value: it is shown to the source once and never
-    stored. The tip, its key wraps and its file rows commit in one transaction, after every
-    blob is durable, so a receipt is never shown for a tip that could still be lost.
+    The receipt is never stored in the clear: until the receipt page shows it once, it is
+    kept only sealed under the form's token, which the source's browser alone holds. The
+    tip, its key wraps, its file rows and the row of the sent form commit in one
+    transaction, after every blob is durable, so a receipt is never shown for a tip that
+    could still be lost. Raise FormAlreadySent, committing nothing, when this form was
+    posted before (a reload or a double click, possibly at the same moment).
     """
     now = timezone.now()
     answers_ciphertext = _encrypt_json({"answers": answers, "message": message}, keys.conversation.recipient)
@@ -128,18 +137,58 @@ def do_submit_tip(
         )
         wraps = [source_wrap, *_reader_wraps(tip, keys)]
         files = _file_rows(tip, uploads)
+        sealed = vault.seal(json.dumps({"receipt": receipt, "channel": channel.pk}).encode(), form.sealing_key)
         try:
             with transaction.atomic():
+                # First: a second post of the same form stops here, before anything else is
+                # written (under PostgreSQL it waits for the first to commit or roll back).
+                SentForm.objects.create(id=form.row_id, sent_at=now, sealed_receipt=sealed)
                 tip.save(force_insert=True)
                 KeyWrap.objects.bulk_create(wraps)
                 TipFile.objects.bulk_create(files)
                 _notify_readers(Event.NEW_TIP, [wrap.user_id for wrap in wraps if wrap.user_id])
         except IntegrityError:
+            if SentForm.objects.filter(id=form.row_id).exists():
+                raise FormAlreadySent from None
             # Two receipts meeting in 90 bits is vanishingly rare; draw another rather than fail.
             if Tip.objects.filter(lookup_id=receipt_keys.lookup_id).exists():
                 continue
             raise
         return receipt
+
+
+def form_was_sent(form: FormToken) -> bool:
+    """Return whether a tip was committed from this form already."""
+    return SentForm.objects.filter(id=form.row_id).exists()
+
+
+@dataclass(frozen=True, repr=False)
+class ReceiptToShow:
+    receipt: Receipt
+    channel: Channel
+
+
+def do_take_receipt(*, form: FormToken) -> ReceiptToShow | None:
+    """Return the receipt of the tip this form sent, once: it is wiped as it is taken.
+
+    None when it was shown already, was never picked up in time, or the form was not sent.
+    Two requests at the same moment (two tabs) cannot both take it: the wipe is one
+    conditional update, and only the request that made it shows the receipt.
+    """
+    row = SentForm.objects.filter(id=form.row_id).exclude(sealed_receipt="").first()
+    if row is None:
+        return None
+    taken = SentForm.objects.filter(id=row.id, sealed_receipt=row.sealed_receipt).update(sealed_receipt="")
+    if not taken or (timezone.now() - row.sent_at).total_seconds() > RECEIPT_PICKUP_SECONDS:
+        return None
+    try:
+        content = json.loads(vault.unseal(row.sealed_receipt, form.sealing_key))
+    except vault.DecryptionError:
+        return None
+    channel = Channel.objects.filter(pk=content["channel"]).first()
+    if channel is None:
+        return None
+    return ReceiptToShow(receipt=Receipt(content["receipt"]), channel=channel)
 
 
 @dataclass(frozen=True)

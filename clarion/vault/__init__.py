@@ -36,7 +36,7 @@ from clarion.vault.receipts import (
     generate_receipt,
     normalise_receipt,
 )
-from clarion.vault.sealing import new_session_key, seal, unseal
+from clarion.vault.sealing import derive_session_key, new_session_key, seal, unseal
 from clarion.vault.streaming import StreamEncryptor, iter_decrypted
 from clarion.vault.types import AgeIdentityStr, AgeRecipientStr, BlobName, Receipt
 
@@ -65,6 +65,7 @@ __all__ = [
     "derive_identity",
     "derive_key_material",
     "derive_receipt_keys",
+    "derive_session_key",
     "encrypt",
     "encrypt_stream",
     "generate_keypair",

@@ -131,6 +131,17 @@ def test_source_sends_a_tip_with_two_files_and_reads_it_back_with_the_receipt(
         assert len(words) == 7 and all(re.fullmatch(r"[a-z-]+", word) for word in words), words
         axe.check(page, "receipt")
         page.screenshot(path=screenshots / "receipt.png", full_page=True)
+        assert page.url == f"{base}/tip/receipt/"  # reached by a redirect: no form to send again
+        tips = clarion_server.query("SELECT COUNT(*) FROM intake_tip")
+
+        # When they reload the receipt page
+        page.reload()
+
+        # Then it says the receipt was shown once, shows no receipt and sends no second tip
+        assert_page(page, "Your receipt was shown already")
+        assert not page.locator("#receipt").count()
+        assert clarion_server.query("SELECT COUNT(*) FROM intake_tip") == tips
+        axe.check(page, "receipt page reloaded")
 
         # When they come back through "I already sent a tip" and enter a wrong receipt
         page.get_by_role("link", name="I already sent a tip").click()
