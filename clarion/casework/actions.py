@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -32,6 +32,9 @@ from clarion.casework.models import (
 from clarion.intake.actions import blob_store
 from clarion.intake.models import KeyWrap, Message, Tip, TipFile
 from clarion.intake.uploads import EncryptedUpload
+
+if TYPE_CHECKING:
+    from clarion.casework.export import ExportLock
 
 REFERENCE_ATTEMPTS = 8
 
@@ -274,8 +277,8 @@ def do_update_case(
     return case
 
 
-def do_export_tip(*, actor, tip: Tip, secrets: TipSecrets, recipients: Sequence[str], out: BinaryIO) -> None:  # noqa: ANN001
-    """Write the tip's export zip to `out` (ciphertext and a README only) and audit it."""
+def do_export_tip(*, actor, tip: Tip, secrets: TipSecrets, lock: ExportLock, out: BinaryIO) -> None:  # noqa: ANN001
+    """Write the tip's export zip to `out` (ciphertext and a README only) and audit it, with what locks it."""
     from clarion.casework.export import write_export
 
     write_export(
@@ -283,11 +286,11 @@ def do_export_tip(*, actor, tip: Tip, secrets: TipSecrets, recipients: Sequence[
         tip=tip,
         reference=case_file_of(tip).reference,
         tip_identities={"conversation": secrets.conversation, "case": secrets.case},
-        recipients=list(recipients),
+        lock=lock,
         store=blob_store(),
         notes=[bytes(body) for body in tip.notes.values_list("body", flat=True)],
     )
-    audit.record(actor=actor, action="tip.exported", tip_id=tip.pk)
+    audit.record(actor=actor, action="tip.exported", tip_id=tip.pk, detail=lock.describe())
 
 
 def do_declare_conflict(*, actor, tip: Tip) -> None:  # noqa: ANN001

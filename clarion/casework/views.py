@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from clarion import vault
@@ -38,7 +39,7 @@ from clarion.casework.access import (
     unlock_tip_for_reviewer,
 )
 from clarion.casework.deadlines import DUE_SOON
-from clarion.casework.forms import SORTS, CaseForm, InboxFilterForm, NoteForm, ReplyForm, ShareForm
+from clarion.casework.forms import SORTS, CaseForm, ExportForm, InboxFilterForm, NoteForm, ReplyForm, ShareForm
 from clarion.casework.models import CaseFile
 from clarion.casework.reading import decrypt_tip_for_reviewer
 from clarion.intake.actions import blob_store
@@ -110,6 +111,7 @@ def _render_tip(
     note_form: NoteForm | None = None,
     case_form: CaseForm | None = None,
     share_form: ShareForm | None = None,
+    export_form: ExportForm | None = None,
     problems: list[str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -122,6 +124,7 @@ def _render_tip(
         "note_form": note_form or NoteForm(),
         "case_form": case_form or _case_form(tip, case),
         "share_form": share_form or ShareForm(candidates=share_candidates_for_tip(tip)),
+        "export_form": export_form or _export_form(),
         "readers": readers_of_tip(tip),
         "problems": problems or [],
         "may_start_draft": is_editor(request.user),
@@ -241,23 +244,28 @@ def download_file(request: HttpRequest, tip_id: uuid.UUID, file_id: int) -> Http
 
 
 @staff_page
+@sensitive_post_parameters("passphrase", "passphrase_again")
 @require_POST
 @_handle_locked
 def export(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
     tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
     secrets = _secrets(request, tip)
-    keypair = held_identity(request)
+    form = _export_form(request.POST)
+    if not form.is_valid():
+        return _render_tip(request, tip, secrets=secrets, export_form=form, status=400)
     # Only ciphertext and the README reach this temporary file (see export.py).
     out = tempfile.TemporaryFile()  # FileResponse closes it
-    offline_key = Organisation.current().offline_public_key
-    recipients = [keypair.recipient, *([offline_key] if offline_key else [])]
-    actions.do_export_tip(actor=request.user, tip=tip, secrets=secrets, recipients=recipients, out=out)
+    actions.do_export_tip(actor=request.user, tip=tip, secrets=secrets, lock=form.lock(), out=out)
     out.seek(0)
     reference = actions.case_file_of(tip).reference
     response = FileResponse(out, as_attachment=True, filename=f"clarion-{reference}.zip")
     response["Content-Type"] = "application/zip"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _export_form(data: Any = None) -> ExportForm:
+    return ExportForm(data, offline_key=Organisation.current().offline_public_key)
 
 
 @staff_page

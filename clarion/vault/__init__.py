@@ -7,12 +7,15 @@ its own. Import from here; the submodules are an implementation detail.
 
 from clarion.vault.blobstore import BlobStore, BlobWriter, EncryptingBlobWriter
 from clarion.vault.envelope import (
+    MIN_PASSPHRASE_CHARS,
     KeyPair,
     TipKeys,
     decrypt,
     decrypt_stream,
+    decrypt_with_passphrase,
     encrypt,
     encrypt_stream,
+    encrypt_with_passphrase,
     generate_keypair,
     is_valid_recipient,
     keypair_from_identity,
@@ -42,6 +45,7 @@ from clarion.vault.types import AgeIdentityStr, AgeRecipientStr, BlobName, Recei
 
 __all__ = [
     "DEFAULT_KDF",
+    "MIN_PASSPHRASE_CHARS",
     "RECEIPT_WORDS",
     "WORDLIST",
     "AgeIdentityStr",
@@ -62,12 +66,14 @@ __all__ = [
     "VaultError",
     "decrypt",
     "decrypt_stream",
+    "decrypt_with_passphrase",
     "derive_identity",
     "derive_key_material",
     "derive_receipt_keys",
     "derive_session_key",
     "encrypt",
     "encrypt_stream",
+    "encrypt_with_passphrase",
     "generate_keypair",
     "generate_receipt",
     "identity_from_seed",
