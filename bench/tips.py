@@ -176,7 +176,10 @@ def report(result: LoadResult) -> None:
     figure(f"{label}: tips per second ({result.clients} sources)", f"{result.tips_per_s:.1f} tips/s", f">= {TIPS_GOAL}")
     posts = [s.post_s for s in ok]
     gets = [s.get_s for s in ok]
-    figure(f"{label}: tip POST latency p50 / p99", f"{ms(percentile(posts, 50))} / {ms(percentile(posts, 99))}")
+    figure(
+        f"{label}: tip POST (and receipt GET) latency p50 / p99",
+        f"{ms(percentile(posts, 50))} / {ms(percentile(posts, 99))}",
+    )
     figure(f"{label}: form GET latency p50 / p99", f"{ms(percentile(gets, 50))} / {ms(percentile(gets, 99))}")
     figure(f"{label}: failures", f"{len(failures)} of {len(result.samples)}", "0")
     for failure in failures[:3]:
@@ -184,7 +187,7 @@ def report(result: LoadResult) -> None:
     if result.cpu and ok:
         per_tip = result.cpu.server / len(ok)
         figure(
-            f"{label}: server CPU per tip (form GET + POST)",
+            f"{label}: server CPU per tip (form GET, POST, receipt GET)",
             ms(per_tip),
             f"<= {ms(cpu_count() / TIPS_GOAL)} for {TIPS_GOAL} tips/s on {cpu_count()} cores",
         )
