@@ -191,8 +191,9 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
         recipient=keys.conversation.recipient,
     )
     token = read_form_token(request.POST.get("form_token", ""))
-    if token is None and not problems:
-        problems.append(str(FORM_TOKEN_EXPIRED))
+    if token is None:
+        if not problems:  # an expired CSRF token already said "expired"
+            problems.append(str(FORM_TOKEN_EXPIRED))
     elif not problems and form_was_sent(token):
         # The same form again (a reload, a double click): its tip exists; show its receipt page.
         report.discard(blob_store())
