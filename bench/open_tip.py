@@ -23,8 +23,8 @@ from bench.server import (
     SAFETY_FORM,
     Browser,
     answer_fields,
-    csrf_token,
     figure,
+    form_fields,
     heading,
     mib,
     ms,
@@ -47,7 +47,7 @@ def send_tip_with_files(server: LiveServer, files: int, size: int) -> float:
     status, html = browser.request("GET", SAFETY_FORM)
     if status != 200:
         raise RuntimeError(f"the form answered HTTP {status}")
-    fields = [("csrfmiddlewaretoken", csrf_token(html)), *answer_fields(html.decode())]
+    fields = [*form_fields(html), *answer_fields(html.decode())]
     uploads = [("attachments", f"evidence-{n}.bin", os.urandom(size)) for n in range(files)]
     body, content_type = multipart_body(fields, uploads)
     started = time.perf_counter()

@@ -256,7 +256,8 @@ def run(
                 figure(f"{path}: p50 / p99 during tips", f"{loaded.pct(50)} / {loaded.pct(99)}")
                 figure(f"{path}: non-2xx, socket errors", f"{loaded.non_2xx}, {loaded.socket_errors}")
                 figure(
-                    "  submissions (form GET + POST): median / max", f"{ms(percentile(times, 50))} / {ms(max(times))}"
+                    "  submissions (form GET, POST, receipt GET): median / max",
+                    f"{ms(percentile(times, 50))} / {ms(max(times))}",
                 )
                 figure("  submissions that did not end on the receipt page", f"{len(bad)} of {len(subs)}", "0")
                 for failure in bad[:3]:

@@ -314,6 +314,19 @@ def csrf_token(html: bytes | str) -> str:
     return match.group(1).decode()
 
 
+_FORM_TOKEN = re.compile(rb'name="form_token" value="([^"]+)"')
+
+
+def form_fields(html: bytes | str) -> list[tuple[str, str]]:
+    """Return the tokens a form page carries: CSRF, and a channel form's one-time token."""
+    data = html.encode() if isinstance(html, str) else html
+    fields = [("csrfmiddlewaretoken", csrf_token(data))]
+    match = _FORM_TOKEN.search(data)
+    if match:
+        fields.append(("form_token", match.group(1).decode()))
+    return fields
+
+
 def problems_of(body: bytes | str, limit: int = 400) -> str:
     """Return the readable text of an error page, shortened, to print what went wrong."""
     text = body.decode(errors="replace") if isinstance(body, bytes) else body
@@ -370,6 +383,10 @@ class Browser:
                 self.cookies[name.strip()] = rest.split(";", 1)[0]
             if response.will_close:
                 self.close()
+            location = response.getheader("Location")
+            if response.status == 303 and location:
+                # A sent form answers "see other": the browser loads that page with a GET.
+                return self.request("GET", location)
             return response.status, data
         raise AssertionError("unreachable")
 

@@ -73,12 +73,26 @@ def _repeat(block: bytes, size: int) -> Iterator[memoryview]:
         sent += piece
 
 
+def _follow(
+    conn: http.client.HTTPConnection, response: http.client.HTTPResponse, headers: dict[str, str]
+) -> tuple[http.client.HTTPResponse, bytes]:
+    """GET the page a 303 points to, with the cookies the response set."""
+    cookies = [headers["Cookie"], *(c.split(";", 1)[0] for c in response.headers.get_all("Set-Cookie") or [])]
+    conn.request(
+        "GET",
+        response.getheader("Location"),
+        headers={"User-Agent": headers["User-Agent"], "Cookie": "; ".join(filter(None, cookies))},
+    )
+    followed = conn.getresponse()
+    return followed, followed.read()
+
+
 def upload_once(server: LiveServer, size: int, block: bytes) -> UploadResult:
     """Post a file of `size` bytes to the safety channel and time it until the receipt arrives."""
     assert server.process is not None
     client = SourceClient(server)
     _, html = client.get(SAFETY_FORM)
-    fields = [("csrfmiddlewaretoken", client.csrf_token(html)), *answer_fields(html)]
+    fields = [*client.form_tokens(html), *answer_fields(html)]
     head, content_type = multipart_body(fields, [])
     boundary = content_type.split("boundary=")[1]
     head = head[: -len(f"--{boundary}--\r\n")]
@@ -107,6 +121,9 @@ def upload_once(server: LiveServer, size: int, block: bytes) -> UploadResult:
         conn.request("POST", SAFETY_FORM, body=body(), headers=headers)
         response = conn.getresponse()
         data = response.read()
+        if response.status == 303:
+            # The receipt page follows the sent form, as in a browser: time until it arrives.
+            response, data = _follow(conn, response, headers)
         seconds = time.perf_counter() - started
     conn.close()
     ok = response.status == 200 and RECEIPT_MARK in data

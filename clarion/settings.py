@@ -155,7 +155,8 @@ STAFF_ENROL_COOKIE_NAME = f"{_cookie_prefix}clarion-staff-enrol"
 # The staff page asked for before logging in (clarion/accounts/login_target.py): never in a URL.
 STAFF_TARGET_COOKIE_NAME = f"{_cookie_prefix}clarion-staff-target"
 LOGIN_URL = "/staff/login/"
-LOGIN_REDIRECT_URL = "/staff/account/"
+# The landing page sends each person on to their work (the inbox for reviewers).
+LOGIN_REDIRECT_URL = "/staff/"
 STAFF_IDLE_SECONDS = 30 * 60
 STAFF_MAX_SECONDS = SESSION_COOKIE_AGE
 STAFF_INVITATION_DAYS = 7
@@ -179,6 +180,8 @@ SOURCE_SESSION_COOKIE_NAME = f"{_cookie_prefix}clarion-source"
 SOURCE_SESSION_SECONDS = env_int("CLARION_SOURCE_SESSION_SECONDS")
 # However active, a source's session ends this long after login (ASVS 7.3.2), as staff sessions do.
 SOURCE_SESSION_MAX_SECONDS = 8 * 3600
+# Carries a sent form's one-time token from the POST to the page that shows its receipt once.
+SOURCE_RECEIPT_COOKIE_NAME = f"{_cookie_prefix}clarion-receipt"
 
 # --- security headers (DESIGN property 4) ------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -6,14 +6,18 @@ import pytest
 from django.test import Client
 
 from clarion.intake.models import Tip
-from tests.intake.helpers import answers_for
+from tests.intake.helpers import answers_for, form_token_of
 
 
 def post_tip(channel, **headers):  # noqa: ANN001, ANN201
     client = Client(enforce_csrf_checks=True, headers=headers)
-    client.get(f"/tip/send/{channel.slug}/")
-    data = {**answers_for(channel), "csrfmiddlewaretoken": client.cookies["clarion-csrf"].value}
-    return client.post(f"/tip/send/{channel.slug}/", data)
+    page = client.get(f"/tip/send/{channel.slug}/")
+    data = {
+        **answers_for(channel),
+        "csrfmiddlewaretoken": client.cookies["clarion-csrf"].value,
+        "form_token": form_token_of(page),
+    }
+    return client.post(f"/tip/send/{channel.slug}/", data, follow=True)
 
 
 def test_browser_post_with_null_origin_from_the_same_site_is_accepted(channel):

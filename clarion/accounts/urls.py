@@ -5,6 +5,7 @@ from clarion.accounts.views import account, enrol, login, people
 app_name = "accounts"
 
 urlpatterns = [
+    path("", account.landing, name="landing"),
     path("login/", login.login, name="login"),
     path("login/code/", login.login_code, name="login_code"),
     path("logout/", login.logout, name="logout"),

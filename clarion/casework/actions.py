@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -36,6 +36,9 @@ from clarion.casework.models import (
 from clarion.intake.actions import blob_store
 from clarion.intake.models import Channel, KeyWrap, Message, Tip, TipFile
 from clarion.intake.uploads import EncryptedUpload
+
+if TYPE_CHECKING:
+    from clarion.casework.export import ExportLock
 
 REFERENCE_ATTEMPTS = 8
 
@@ -371,8 +374,8 @@ def do_withdraw_closure(*, actor, tip: Tip, closure_id: int) -> None:  # noqa: A
         audit.record(actor=actor, action="closure.withdrawn", tip_id=tip.pk, detail=f"closure {proposal.pk}")
 
 
-def do_export_tip(*, actor, tip: Tip, secrets: TipSecrets, recipients: Sequence[str], out: BinaryIO) -> None:  # noqa: ANN001
-    """Write the tip's export zip to `out` (ciphertext and a README only) and audit it."""
+def do_export_tip(*, actor, tip: Tip, secrets: TipSecrets, lock: ExportLock, out: BinaryIO) -> None:  # noqa: ANN001
+    """Write the tip's export zip to `out` (ciphertext and a README only) and audit it, with what locks it."""
     from clarion.casework.export import write_export
 
     write_export(
@@ -380,11 +383,11 @@ def do_export_tip(*, actor, tip: Tip, secrets: TipSecrets, recipients: Sequence[
         tip=tip,
         reference=case_file_of(tip).reference,
         tip_identities={"conversation": secrets.conversation, "case": secrets.case},
-        recipients=list(recipients),
+        lock=lock,
         store=blob_store(),
         notes=[bytes(body) for body in tip.notes.values_list("body", flat=True)],
     )
-    audit.record(actor=actor, action="tip.exported", tip_id=tip.pk)
+    audit.record(actor=actor, action="tip.exported", tip_id=tip.pk, detail=lock.describe())
 
 
 def do_declare_conflict(*, actor, tip: Tip) -> None:  # noqa: ANN001

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import F
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
+from clarion import vault
 from clarion.casework.actions import CLOSE_IN_TWO_STEPS, ClosureRecord, TriageRecord
+from clarion.casework.export import ExportLock, LockKind
 from clarion.casework.models import Label, Status, Triage
 from clarion.intake.forms import MESSAGE_MAX_CHARS, MultipleFileField
 from clarion.intake.models import Channel
@@ -145,6 +149,126 @@ class ShareForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["reviewer"].queryset = candidates
         self.fields["reviewer"].label_from_instance = _username_choice
+
+
+AGE_PUBLIC_KEY = re.compile(r"age1[0-9a-z]+")
+
+
+class ExportForm(forms.Form):
+    """Choose what opens an export: an age key the reviewer holds, a passphrase, or the organisation's key.
+
+    The passphrase is asked twice (a typo would lock the export for good) and is never shown
+    back, stored or logged (the view is marked `sensitive_post_parameters`).
+    """
+
+    route = forms.ChoiceField(
+        label=_("Who will open the export"),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose how the export will be opened."),
+            "invalid_choice": _("Choose one of the ways shown: no organisation key is registered."),
+        },
+    )
+    public_key = forms.CharField(
+        label=_("Your age public key (for “a key you hold”)"),
+        help_text=_(
+            "On your offline machine, run age-keygen -o my-key.txt and paste the public key it prints "
+            "(age1…). The secret key stays in my-key.txt on that machine."
+        ),
+        required=False,
+        max_length=300,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"}),
+    )
+    passphrase = forms.CharField(
+        label=_("Passphrase (for “a passphrase”)"),
+        required=False,
+        strip=False,
+        max_length=1000,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    passphrase_again = forms.CharField(
+        label=_("The same passphrase again"),
+        required=False,
+        strip=False,
+        max_length=1000,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, offline_key: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.offline_key = offline_key
+        choices = [
+            (LockKind.KEY.value, _("A key you hold: its public key, pasted below")),
+            (LockKind.PASSPHRASE.value, _("A passphrase you choose, typed twice below")),
+        ]
+        if offline_key:
+            choices.append((LockKind.ORGANISATION.value, _("The organisation's offline key")))
+        self.fields["route"].choices = choices
+        self.fields["route"].initial = LockKind.ORGANISATION.value if offline_key else LockKind.KEY.value
+        self.fields["passphrase"].help_text = _(
+            "At least %(count)d characters, for example five random words. Clarion does not keep it: "
+            "give it to whoever opens the export by another way than the export itself."
+        ) % {"count": vault.MIN_PASSPHRASE_CHARS}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        route = cleaned.get("route")
+        if route == LockKind.KEY:
+            cleaned["public_key"] = self._public_key(cleaned.get("public_key", ""))
+        elif route == LockKind.PASSPHRASE:
+            self._check_passphrase(cleaned.get("passphrase", ""), cleaned.get("passphrase_again", ""))
+        return cleaned
+
+    def _public_key(self, typed: str) -> str:
+        text = typed.strip().lower()
+        if "age-secret-key-" in text:
+            # A secret key pasted by mistake is neither kept nor shown back in the page.
+            self.data = self.data.copy()
+            self.data["public_key"] = ""
+            self.add_error(
+                "public_key",
+                _(
+                    "This is a secret key: it must never leave your offline machine. Paste the public key "
+                    "(it starts with age1) instead, and make a new key pair if this one was copied anywhere."
+                ),
+            )
+            return ""
+        if not text:
+            self.add_error("public_key", _("Paste the public key of the age key you will open the export with."))
+            return ""
+        # age-keygen prints "Public key: age1…" and writes "# public key: age1…": take the key from either.
+        found = AGE_PUBLIC_KEY.findall(text)
+        if len(found) != 1 or not vault.is_valid_recipient(found[0]):
+            self.add_error(
+                "public_key",
+                _(
+                    "This is not an age public key. It starts with age1 and is 62 characters long: copy it "
+                    "whole from what age-keygen printed."
+                ),
+            )
+            return ""
+        return found[0]
+
+    def _check_passphrase(self, passphrase: str, again: str) -> None:
+        if not passphrase:
+            self.add_error("passphrase", _("Choose a passphrase and type it in both boxes."))
+        elif len(passphrase) < vault.MIN_PASSPHRASE_CHARS:
+            self.add_error(
+                "passphrase",
+                _("This passphrase is too short: use at least %(count)d characters, for example five random words.")
+                % {"count": vault.MIN_PASSPHRASE_CHARS},
+            )
+        elif passphrase != again:
+            self.add_error("passphrase_again", _("The two passphrases differ: type the same passphrase in both boxes."))
+
+    def lock(self) -> ExportLock:
+        """Return what the export's keys will be locked with."""
+        route = LockKind(self.cleaned_data["route"])
+        if route == LockKind.PASSPHRASE:
+            return ExportLock(kind=route, passphrase=self.cleaned_data["passphrase"])
+        if route == LockKind.ORGANISATION:
+            return ExportLock(kind=route, recipient=self.offline_key)
+        return ExportLock(kind=route, recipient=self.cleaned_data["public_key"])
 
 
 SORTS = {

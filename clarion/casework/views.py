@@ -14,14 +14,14 @@ from functools import wraps
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from clarion import vault
@@ -44,6 +44,7 @@ from clarion.casework.forms import (
     SORTS,
     CaseForm,
     ClosureProposalForm,
+    ExportForm,
     InboxFilterForm,
     NoteForm,
     ReplyForm,
@@ -52,6 +53,7 @@ from clarion.casework.forms import (
 from clarion.casework.models import CaseFile
 from clarion.casework.reading import decrypt_tip_for_reviewer
 from clarion.intake.actions import blob_store
+from clarion.intake.downloads import decrypted_download
 from clarion.intake.models import Tip
 from clarion.intake.uploads import UploadLimits
 from clarion.intake.views import receive_upload_form
@@ -120,6 +122,7 @@ def _render_tip(
     case_form: CaseForm | None = None,
     share_form: ShareForm | None = None,
     closure_form: ClosureProposalForm | None = None,
+    export_form: ExportForm | None = None,
     problems: list[str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -136,6 +139,7 @@ def _render_tip(
         "share_form": share_form or ShareForm(candidates=share_candidates_for_tip(tip)),
         "closure_form": closure_form or ClosureProposalForm(),
         "pending_closure": pending_closure,
+        "export_form": export_form or _export_form(),
         "readers": readers_of_tip(tip),
         # Only an admin revokes, and only a share: a channel's receiver goes with the channel.
         "revocable": set(shared_readers_of_tip(tip).values_list("pk", flat=True)) if is_admin(request.user) else set(),
@@ -247,49 +251,28 @@ def download_file(request: HttpRequest, tip_id: uuid.UUID, file_id: int) -> Http
     tip_file = access_tip_file_for_reviewer(user=request.user, tip_id=tip_id, file_id=file_id)
     secrets = _secrets(request, tip_file.tip)
     try:
-        reader = blob_store().open(tip_file.blob)
+        response = decrypted_download(tip_file, secrets.conversation)
     except vault.BlobPathError:
         return render(request, "casework/locked.html", {"message": "This file is missing from storage."}, status=410)
-    chunks = vault.iter_decrypted(reader, [secrets.conversation])
-    try:
-        # The header, and so a wrong key, is checked before the first chunk: fail as a page,
-        # not as a download cut short.
-        first = next(chunks, b"")
     except vault.DecryptionError:
-        reader.close()
         raise TipLocked from None
-
-    def body():  # noqa: ANN202
-        try:
-            yield first
-            yield from chunks
-        finally:
-            chunks.close()
-            reader.close()
-
     actions.do_record_file_download(actor=request.user, tip_file=tip_file)
-    response = StreamingHttpResponse(body(), content_type="application/octet-stream")
-    # Never inline: a file from a source is untrusted and must not run in a staff browser.
-    filename = _safe_filename(vault.decrypt(bytes(tip_file.name), [secrets.conversation]).decode())
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
-    response["Content-Length"] = str(tip_file.size)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 
 @staff_page
+@sensitive_post_parameters("passphrase", "passphrase_again")
 @require_POST
 @_handle_locked
 def export(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
     tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
     secrets = _secrets(request, tip)
-    keypair = held_identity(request)
+    form = _export_form(request.POST)
+    if not form.is_valid():
+        return _render_tip(request, tip, secrets=secrets, export_form=form, status=400)
     # Only ciphertext and the README reach this temporary file (see export.py).
     out = tempfile.TemporaryFile()  # FileResponse closes it
-    offline_key = Organisation.current().offline_public_key
-    recipients = [keypair.recipient, *([offline_key] if offline_key else [])]
-    actions.do_export_tip(actor=request.user, tip=tip, secrets=secrets, recipients=recipients, out=out)
+    actions.do_export_tip(actor=request.user, tip=tip, secrets=secrets, lock=form.lock(), out=out)
     out.seek(0)
     reference = actions.case_file_of(tip).reference
     response = FileResponse(out, as_attachment=True, filename=f"clarion-{reference}.zip")
@@ -298,10 +281,8 @@ def export(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
     return response
 
 
-def _safe_filename(name: str) -> str:
-    """Keep a source's file name readable but never a path or a control sequence."""
-    cleaned = "".join("_" if ch in "/\\" or ord(ch) < 32 or ord(ch) == 127 else ch for ch in name).strip(" .")
-    return cleaned or "file"
+def _export_form(data: Any = None) -> ExportForm:
+    return ExportForm(data, offline_key=Organisation.current().offline_public_key)
 
 
 @staff_page

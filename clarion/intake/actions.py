@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 
 from clarion import vault
@@ -16,7 +17,8 @@ from clarion.accounts.keys import kdf_params
 from clarion.accounts.models import KeyCustody, Organisation
 from clarion.accounts.notifications import Event, send_notice
 from clarion.accounts.roles import REVIEWER
-from clarion.intake.models import Channel, KeyWrap, Message, Question, Tip, TipFile
+from clarion.intake.form_tokens import RECEIPT_PICKUP_SECONDS, FormToken
+from clarion.intake.models import Channel, KeyWrap, Message, Question, SentForm, Tip, TipFile
 from clarion.intake.uploads import EncryptedUpload
 from clarion.vault import AgeIdentityStr, BlobStore, Receipt, ReceiptKeys, TipKeys
 
@@ -93,6 +95,10 @@ def _file_rows(tip: Tip, uploads: Sequence[tuple[Question | None, EncryptedUploa
     ]
 
 
+class FormAlreadySent(Exception):
+    """The form was posted before (a reload or a double click): its tip exists already."""
+
+
 def do_submit_tip(
     *,
     channel: Channel,
@@ -100,12 +106,16 @@ def do_submit_tip(
     answers: list[dict[str, Any]],
     message: str,
     uploads: Sequence[tuple[Question | None, EncryptedUpload]],
+    form: FormToken,
 ) -> Receipt:
     """Commit a new tip whose files are already encrypted in the store; return its receipt.
 
-    The receipt exists only in the return value: it is shown to the source once and never
-    stored. The tip, its key wraps and its file rows commit in one transaction, after every
-    blob is durable, so a receipt is never shown for a tip that could still be lost.
+    The receipt is never stored in the clear: until the receipt page shows it once, it is
+    kept only sealed under the form's token, which the source's browser alone holds. The
+    tip, its key wraps, its file rows and the row of the sent form commit in one
+    transaction, after every blob is durable, so a receipt is never shown for a tip that
+    could still be lost. Raise FormAlreadySent, committing nothing, when this form was
+    posted before (a reload or a double click, possibly at the same moment).
     """
     now = timezone.now()
     answers_ciphertext = _encrypt_json({"answers": answers, "message": message}, keys.conversation.recipient)
@@ -132,18 +142,58 @@ def do_submit_tip(
         )
         wraps = [source_wrap, *_reader_wraps(tip, keys)]
         files = _file_rows(tip, uploads)
+        sealed = vault.seal(json.dumps({"receipt": receipt, "channel": channel.pk}).encode(), form.sealing_key)
         try:
             with transaction.atomic():
+                # First: a second post of the same form stops here, before anything else is
+                # written (under PostgreSQL it waits for the first to commit or roll back).
+                SentForm.objects.create(id=form.row_id, sent_at=now, sealed_receipt=sealed)
                 tip.save(force_insert=True)
                 KeyWrap.objects.bulk_create(wraps)
                 TipFile.objects.bulk_create(files)
                 _notify_readers(Event.NEW_TIP, [wrap.user_id for wrap in wraps if wrap.user_id])
         except IntegrityError:
+            if SentForm.objects.filter(id=form.row_id).exists():
+                raise FormAlreadySent from None
             # Two receipts meeting in 90 bits is vanishingly rare; draw another rather than fail.
             if Tip.objects.filter(lookup_id=receipt_keys.lookup_id).exists():
                 continue
             raise
         return receipt
+
+
+def form_was_sent(form: FormToken) -> bool:
+    """Return whether a tip was committed from this form already."""
+    return SentForm.objects.filter(id=form.row_id).exists()
+
+
+@dataclass(frozen=True, repr=False)
+class ReceiptToShow:
+    receipt: Receipt
+    channel: Channel
+
+
+def do_take_receipt(*, form: FormToken) -> ReceiptToShow | None:
+    """Return the receipt of the tip this form sent, once: it is wiped as it is taken.
+
+    None when it was shown already, was never picked up in time, or the form was not sent.
+    Two requests at the same moment (two tabs) cannot both take it: the wipe is one
+    conditional update, and only the request that made it shows the receipt.
+    """
+    row = SentForm.objects.filter(id=form.row_id).exclude(sealed_receipt="").first()
+    if row is None:
+        return None
+    taken = SentForm.objects.filter(id=row.id, sealed_receipt=row.sealed_receipt).update(sealed_receipt="")
+    if not taken or (timezone.now() - row.sent_at).total_seconds() > RECEIPT_PICKUP_SECONDS:
+        return None
+    try:
+        content = json.loads(vault.unseal(row.sealed_receipt, form.sealing_key))
+    except vault.DecryptionError:
+        return None
+    channel = Channel.objects.filter(pk=content["channel"]).first()
+    if channel is None:
+        return None
+    return ReceiptToShow(receipt=Receipt(content["receipt"]), channel=channel)
 
 
 @dataclass(frozen=True)
@@ -171,6 +221,24 @@ def access_tip_for_source(receipt: Receipt) -> SourceAccess | None:
     return SourceAccess(tip=wrap.tip, conversation_identity=secrets_["conversation"])
 
 
+def access_reply_file_for_source(*, tip: Tip, file_id: int) -> TipFile:
+    """Return a file a reviewer attached to a reply on the source's own tip; Http404 otherwise.
+
+    Another tip's file answers as a missing one. The files the source sent are not offered
+    back: whoever takes over an open session (a shared or seized device) would otherwise get
+    the originals, metadata and all, and the source already holds them.
+    """
+    tip_file = TipFile.objects.filter(pk=file_id).select_related("message").first()
+    if tip_file is None:
+        raise Http404
+    if tip_file.tip_id != tip.pk:
+        raise Http404
+    if tip_file.message is None or tip_file.message.author != Message.Author.REVIEWER:
+        raise Http404
+    tip_file.tip = tip
+    return tip_file
+
+
 def do_send_source_message(*, tip: Tip, message: str, uploads: Sequence[EncryptedUpload]) -> Message:
     """Add a source's follow-up message and files to their tip."""
     now = timezone.now()
@@ -189,18 +257,28 @@ def do_send_source_message(*, tip: Tip, message: str, uploads: Sequence[Encrypte
 
 
 @dataclass(frozen=True)
+class SourceViewFile:
+    """A file as the source sees it listed; only reviewers' files can be downloaded."""
+
+    id: int
+    name: str
+    size: int
+    downloadable: bool
+
+
+@dataclass(frozen=True)
 class ConversationEntry:
     author: str
     created_at: Any
     text: str
-    files: list[tuple[str, int]]
+    files: list[SourceViewFile]
 
 
 @dataclass(frozen=True)
 class DecryptedTip:
     answers: list[dict[str, Any]]
     message: str
-    files: list[tuple[str, int]]
+    files: list[SourceViewFile]
     conversation: list[ConversationEntry]
 
 
@@ -209,10 +287,16 @@ def decrypt_tip_for_source(access: SourceAccess) -> DecryptedTip:
     identity = [access.conversation_identity]
     tip = access.tip
     content = json.loads(vault.decrypt(bytes(tip.answers), identity))
-    files_by_message: dict[int | None, list[tuple[str, int]]] = {}
+    messages = list(tip.messages.all())
+    from_reviewer = {msg.pk for msg in messages if msg.author == Message.Author.REVIEWER}
+    files_by_message: dict[int | None, list[SourceViewFile]] = {}
     for tip_file in tip.files.all():
         name = vault.decrypt(bytes(tip_file.name), identity).decode()
-        files_by_message.setdefault(tip_file.message_id, []).append((name, tip_file.size))
+        files_by_message.setdefault(tip_file.message_id, []).append(
+            SourceViewFile(
+                id=tip_file.pk, name=name, size=tip_file.size, downloadable=tip_file.message_id in from_reviewer
+            )
+        )
     conversation = [
         ConversationEntry(
             author=msg.author,
@@ -220,7 +304,7 @@ def decrypt_tip_for_source(access: SourceAccess) -> DecryptedTip:
             text=vault.decrypt(bytes(msg.body), identity).decode(),
             files=files_by_message.get(msg.pk, []),
         )
-        for msg in tip.messages.all()
+        for msg in messages
     ]
     return DecryptedTip(
         answers=content["answers"],

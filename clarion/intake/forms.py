@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from clarion.intake.models import Channel, Question
 from clarion.vault import InvalidReceipt, Receipt, normalise_receipt
@@ -31,7 +32,47 @@ class MultipleFileField(forms.FileField):
         return [single_clean(data, initial)] if data else []
 
 
-YES_NO = [("yes", "Yes"), ("no", "No")]
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+NO_ANSWER = _("No answer")
+NOT_CHOSEN = _("Not chosen yet")
+CHOOSE_ONE = _("Choose one of the answers.")
+
+
+class ChoiceRadioSelect(forms.RadioSelect):
+    """Radio buttons that never select an answer the source did not choose.
+
+    Text browsers (lynx) select, and send, the first radio button of a group when the page
+    checks none. So the empty value always comes first in a required question: as a button
+    hidden from graphical browsers, "Not chosen yet", which lynx lands on and the form then
+    refuses. An optional question lists its "No answer" button last, checked from the start.
+    """
+
+    def __init__(self, *args: Any, required: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.required = required
+
+    def create_option(self, name: str, value: Any, label: Any, selected: bool, *args: Any, **kwargs: Any) -> dict:
+        option = super().create_option(name, value, label, selected, *args, **kwargs)
+        if value == "" and self.required:
+            option["selected"] = False
+            option["attrs"].pop("checked", None)
+            option["attrs"]["hidden"] = True
+        return option
+
+
+def _choice_field(choices: list[tuple[str, Any]], common: dict[str, Any]) -> forms.ChoiceField:
+    required = common["required"]
+    if required:
+        choices = [("", NOT_CHOSEN), *choices]
+    else:
+        choices = [*choices, ("", NO_ANSWER)]
+    return forms.ChoiceField(
+        choices=choices,
+        widget=ChoiceRadioSelect(required=required),
+        initial="",
+        error_messages={"required": CHOOSE_ONE},
+        **common,
+    )
 
 
 def _field_for(question: Question) -> forms.Field:
@@ -42,8 +83,7 @@ def _field_for(question: Question) -> forms.Field:
     if kind == Question.Kind.LONG_TEXT:
         return forms.CharField(max_length=MESSAGE_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 6}), **common)
     if kind == Question.Kind.SINGLE_CHOICE:
-        choices = [(c, c) for c in question.choice_list]
-        return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
+        return _choice_field([(c, c) for c in question.choice_list], common)
     if kind == Question.Kind.MULTIPLE_CHOICE:
         choices = [(c, c) for c in question.choice_list]
         return forms.MultipleChoiceField(choices=choices, widget=forms.CheckboxSelectMultiple, **common)
@@ -55,7 +95,7 @@ def _field_for(question: Question) -> forms.Field:
             **common,
         )
     if kind == Question.Kind.YES_NO:
-        return forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect, **common)
+        return _choice_field(YES_NO, common)
     if kind == Question.Kind.FILE:
         return forms.FileField(**common)
     raise ValueError(f"unknown question kind {kind!r}")
@@ -107,6 +147,8 @@ class SubmissionForm(forms.Form):
                 value = value.name if value else None
             elif question.kind == Question.Kind.DATE:
                 value = value.isoformat() if value else None
+            elif question.kind in (Question.Kind.SINGLE_CHOICE, Question.Kind.YES_NO):
+                value = value or None  # "No answer"
             result.append({"question": question.label, "kind": question.kind, "answer": value})
         return result
 

@@ -216,3 +216,19 @@ class TipFile(models.Model):
 
     def __str__(self) -> str:
         return f"file {self.blob[:8]} of {self.tip}"
+
+
+class SentForm(models.Model):
+    """A submission form that was sent: one tip per form, however often it is posted.
+
+    Named by a derivation of the form's one-time token; keeps the new tip's receipt sealed
+    under another derivation of it until the receipt page shows it once, then wiped
+    (see form_tokens.py). No link to the tip is stored.
+    """
+
+    id = models.CharField(max_length=64, primary_key=True)
+    sent_at = models.DateTimeField()
+    sealed_receipt = models.TextField(blank=True, help_text="the receipt, sealed until shown once; then empty")
+
+    def __str__(self) -> str:
+        return f"form sent at {self.sent_at:%Y-%m-%d %H:%M}"

@@ -19,23 +19,31 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clarion import vault
 from clarion.csrf import NoReferrerCsrfViewMiddleware
 from clarion.intake import throttle
 from clarion.intake.actions import (
+    FormAlreadySent,
     SourceAccess,
+    access_reply_file_for_source,
     access_tip_for_source,
     blob_store,
     decrypt_tip_for_source,
     do_send_source_message,
     do_submit_tip,
+    do_take_receipt,
+    form_was_sent,
 )
+from clarion.intake.downloads import decrypted_download
+from clarion.intake.form_tokens import FormToken, new_form_token, read_form_token
 from clarion.intake.forms import FollowUpForm, ReceiptForm, SubmissionForm
 from clarion.intake.models import Channel, GuidancePage
 from clarion.intake.source_session import (
@@ -59,6 +67,10 @@ EXPIRED_FORM = (
 )
 BLANK_FORM_SECONDS = 600
 FILES_NOT_KEPT = "For your safety, browsers never keep chosen files: attach them again before sending."
+FORM_TOKEN_EXPIRED = _lazy(
+    "This form was open for more than a day, or was not loaded from this site, so nothing was sent. "
+    "Your text is kept below: check it and send again."
+)
 
 
 def source_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -167,7 +179,8 @@ def guidance(request: HttpRequest, slug: str) -> HttpResponse:
 def submit(request: HttpRequest, slug: str) -> HttpResponse:
     channel = get_object_or_404(Channel.objects.open(), slug=slug)
     if request.method == "GET":
-        return render(request, "intake/submit.html", {"channel": channel, "fields_html": _blank_fields(channel)})
+        context = {"channel": channel, "fields_html": _blank_fields(channel), "form_token": new_form_token()}
+        return render(request, "intake/submit.html", context)
 
     # The tip's keys exist before its first byte arrives, so files are encrypted as they stream in.
     keys = vault.new_tip_keys()
@@ -177,21 +190,76 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
         limits=_limits(channel),
         recipient=keys.conversation.recipient,
     )
+    token = read_form_token(request.POST.get("form_token", ""))
+    if token is None:
+        if not problems:  # an expired CSRF token already said "expired"
+            problems.append(str(FORM_TOKEN_EXPIRED))
+    elif not problems and form_was_sent(token):
+        # The same form again (a reload, a double click): its tip exists; show its receipt page.
+        report.discard(blob_store())
+        return _to_receipt(token)
     if problems or form.errors:
-        context = {"channel": channel, "form": form, "problems": problems, "files_not_kept": FILES_NOT_KEPT}
+        report.discard(blob_store())
+        context = {
+            "channel": channel,
+            "form": form,
+            "problems": problems,
+            "files_not_kept": FILES_NOT_KEPT,
+            "form_token": token.value if token else new_form_token(),
+        }
         return render(request, "intake/submit.html", context, status=400)
     try:
-        receipt = do_submit_tip(
+        do_submit_tip(
             channel=channel,
             keys=keys,
             answers=form.answers(),
             message=form.cleaned_data["message"],
             uploads=form.uploads(),
+            form=token,
         )
+    except FormAlreadySent:
+        # Posted twice at once: the other post committed the tip; this one's files go.
+        report.discard(blob_store())
+        return _to_receipt(token)
     except Exception:
         report.discard(blob_store())
         raise
-    return render(request, "intake/receipt.html", {"receipt": receipt.split(" "), "channel": channel})
+    return _to_receipt(token)
+
+
+def _to_receipt(token: FormToken) -> HttpResponse:
+    """Answer a sent form with a redirect (303: the browser follows it with a GET) to its receipt page.
+
+    A reload then asks for the receipt page again, never the form: no second tip. The token
+    rides in a cookie, never in the address.
+    """
+    response = redirect("intake:receipt")
+    response.status_code = 303
+    response.set_cookie(
+        settings.SOURCE_RECEIPT_COOKIE_NAME,
+        token.value,
+        secure=settings.HTTPS,
+        httponly=True,
+        samesite="Strict",
+        path="/",
+    )
+    return response
+
+
+@source_page
+@require_GET
+def receipt(request: HttpRequest) -> HttpResponse:
+    """Show the receipt of the tip just sent, once; a reload says it was shown and sends nothing."""
+    token = read_form_token(request.COOKIES.get(settings.SOURCE_RECEIPT_COOKIE_NAME, ""))
+    if token is None:
+        return redirect("intake:landing")
+    shown = do_take_receipt(form=token)
+    if shown is None:
+        context = {"login_url": reverse("intake:login"), "landing_url": reverse("intake:landing")}
+        return render(request, "intake/receipt_shown.html", context)
+    # The cookie stays for the browser session, so that a reload explains itself; the token in
+    # it opens nothing any more (the receipt is wiped) and only names a form already sent.
+    return render(request, "intake/receipt.html", {"receipt": shown.receipt.split(" "), "channel": shown.channel})
 
 
 @source_page
@@ -275,6 +343,24 @@ def inbox(request: HttpRequest) -> HttpResponse:
         tip=access.tip, message=form.cleaned_data["message"], uploads=form.cleaned_data.get("attachments", [])
     )
     return render(request, "intake/sent.html", {})
+
+
+@source_page
+@require_GET
+def download_file(request: HttpRequest, file_id: int) -> HttpResponse:
+    """Stream a file a reviewer attached to a reply, decrypted with the key the session holds.
+
+    The address holds only the file's number; the session decides whose it is.
+    """
+    session = load_source_session(request)
+    if session is None:
+        return _session_ended(request)
+    tip_file = access_reply_file_for_source(tip=session.tip, file_id=file_id)
+    try:
+        return decrypted_download(tip_file, session.conversation_identity)
+    except (vault.BlobPathError, vault.DecryptionError):
+        message = _("This file cannot be opened any more. Ask us in a message to send it again.")
+        return render(request, "intake/file_gone.html", {"message": message}, status=410)
 
 
 def _session_ended(request: HttpRequest) -> HttpResponse:

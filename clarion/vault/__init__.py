@@ -7,12 +7,15 @@ its own. Import from here; the submodules are an implementation detail.
 
 from clarion.vault.blobstore import BlobStore, BlobWriter, EncryptingBlobWriter
 from clarion.vault.envelope import (
+    MIN_PASSPHRASE_CHARS,
     KeyPair,
     TipKeys,
     decrypt,
     decrypt_stream,
+    decrypt_with_passphrase,
     encrypt,
     encrypt_stream,
+    encrypt_with_passphrase,
     generate_keypair,
     is_valid_recipient,
     keypair_from_identity,
@@ -36,12 +39,13 @@ from clarion.vault.receipts import (
     generate_receipt,
     normalise_receipt,
 )
-from clarion.vault.sealing import new_session_key, seal, unseal
+from clarion.vault.sealing import derive_session_key, new_session_key, seal, unseal
 from clarion.vault.streaming import StreamEncryptor, iter_decrypted
 from clarion.vault.types import AgeIdentityStr, AgeRecipientStr, BlobName, Receipt
 
 __all__ = [
     "DEFAULT_KDF",
+    "MIN_PASSPHRASE_CHARS",
     "RECEIPT_WORDS",
     "WORDLIST",
     "AgeIdentityStr",
@@ -62,11 +66,14 @@ __all__ = [
     "VaultError",
     "decrypt",
     "decrypt_stream",
+    "decrypt_with_passphrase",
     "derive_identity",
     "derive_key_material",
     "derive_receipt_keys",
+    "derive_session_key",
     "encrypt",
     "encrypt_stream",
+    "encrypt_with_passphrase",
     "generate_keypair",
     "generate_receipt",
     "identity_from_seed",

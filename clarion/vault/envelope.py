@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 import pyrage
+from pyrage import passphrase as age_passphrase
 from pyrage import x25519
 
 from clarion.vault._age import (
@@ -133,6 +134,32 @@ def decrypt(ciphertext: bytes, identities: Sequence[AgeIdentityStr]) -> bytes:
     keys = parse_identities(identities)
     try:
         return pyrage.decrypt(bytes(ciphertext), keys)
+    except Exception:
+        raise DecryptionError(DECRYPTION_FAILED) from None
+
+
+#: Shortest passphrase accepted: it alone protects what is encrypted with it, offline, against
+#: guessing at scrypt's cost (NIST SP 800-63B-4 asks 15 characters of a single-factor password).
+MIN_PASSPHRASE_CHARS = 15
+
+
+def encrypt_with_passphrase(plaintext: bytes, passphrase: str) -> bytes:
+    """Encrypt `plaintext` under a passphrase: age's scrypt recipient, which `age -d` opens by asking for it.
+
+    For exports to someone without an age key. The passphrase is never kept.
+    """
+    if not isinstance(passphrase, str) or len(passphrase) < MIN_PASSPHRASE_CHARS:
+        raise ValueError(f"a passphrase needs at least {MIN_PASSPHRASE_CHARS} characters")
+    try:
+        return age_passphrase.encrypt(bytes(plaintext), passphrase)
+    except Exception:
+        raise VaultError("Encryption failed.") from None
+
+
+def decrypt_with_passphrase(ciphertext: bytes, passphrase: str) -> bytes:
+    """Decrypt what `encrypt_with_passphrase` made; raise `DecryptionError` on any failure."""
+    try:
+        return age_passphrase.decrypt(bytes(ciphertext), passphrase)
     except Exception:
         raise DecryptionError(DECRYPTION_FAILED) from None
 

@@ -85,6 +85,23 @@ _NUMBERS = (
 )
 
 
+_ORDINALS = (
+    "zeroth",
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+)
+
+
 def _number(count: int) -> str:
     """Spell out small numbers, as a person would write them."""
     return _NUMBERS[count] if count < len(_NUMBERS) else str(count)
@@ -105,43 +122,96 @@ def _unknown(word: str) -> InvalidReceipt:
     return InvalidReceipt(f"“{word}” is not one of the receipt words. Check its spelling.")
 
 
-def _words_of(token: str) -> list[str]:
-    """Split one token, which may hold words joined by hyphens, into list words."""
+def _ordinal(count: int) -> str:
+    """Spell out small ordinals ("third"), as a person would write them."""
+    if count < len(_ORDINALS):
+        return _ORDINALS[count]
+    suffix = "th" if 10 <= count % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(count % 10, "th")
+    return f"{count}{suffix}"
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A number written before a word, as the receipt page shows them: "3." or "3)"."""
+
+    number: int
+
+
+def _items_of(token: str) -> list[str | Marker]:
+    """Split one token into list words and numbers; words may be joined by hyphens."""
     if token in _WORDS:
         return [token]
     parts = [part for part in token.split("-") if part]
-    words: list[str] = []
+    items: list[str | Marker] = []
     i = 0
     while i < len(parts):
         pair = "-".join(parts[i : i + 2])
         if i + 1 < len(parts) and pair in _WORDS:
-            words.append(pair)
+            items.append(pair)
             i += 2
         elif parts[i] in _WORDS:
-            words.append(parts[i])
+            items.append(parts[i])
+            i += 1
+        elif parts[i].isascii() and parts[i].isdigit() and 1 <= int(parts[i]) <= RECEIPT_WORDS:
+            items.append(Marker(int(parts[i])))
             i += 1
         else:
             # "drop-dwn" is a misspelt "drop-down": name the pair, not just "drop".
             near = pair if parts[i] in _HYPHENATED_FIRST_HALVES else parts[i]
             raise _unknown(near)
+    return items
+
+
+def _words_in_order(items: list[str | Marker]) -> list[str]:
+    """Drop the numbers of a numbered receipt, checking that each stands before its own word.
+
+    A number is only ever a position: it must be followed by a word, and by the word at that
+    position. So numbering never makes a text valid that would not be valid without it, and
+    a dropped or doubled word in a numbered receipt is named rather than guessed around.
+    """
+    words: list[str] = []
+    pending: Marker | None = None
+    for item in items:
+        if isinstance(item, Marker):
+            if pending is not None:
+                raise _dangling(pending)
+            pending = item
+            continue
+        position = len(words) + 1
+        if pending is not None and pending.number != position:
+            raise InvalidReceipt(
+                f"Word number {pending.number} is the {_ordinal(position)} word you entered: "
+                "check that no word is missing or added."
+            )
+        pending = None
+        words.append(item)
+    if pending is not None:
+        raise _dangling(pending)
     return words
+
+
+def _dangling(marker: Marker) -> InvalidReceipt:
+    return InvalidReceipt(f"Number {marker.number} has no word after it: check word {marker.number} of your receipt.")
 
 
 def normalise_receipt(text: str) -> Receipt:
     """Return the receipt in `text` in canonical form, forgiving how it was copied.
 
     Case, spacing, line breaks, tabs, and hyphens, dots or other punctuation between the
-    words are all forgiven. Raise `InvalidReceipt` with a message for the source that
-    names at most the one offending word.
+    words are all forgiven, and so are the numbers 1 to 7 before the words, as the receipt
+    page shows them ("1. word 2. word" or "1) word", on one line or several). Raise
+    `InvalidReceipt` with a message for the source that names at most the one offending
+    word or number.
     """
     if len(text) > _MAX_INPUT_CHARS:
         raise InvalidReceipt(f"That is too long to be a receipt. A receipt is {_number(RECEIPT_WORDS)} words.")
     # NFKC folds full-width letters and other look-alikes that phone keyboards produce.
     folded = unicodedata.normalize("NFKC", text).translate(_DASHES).lower()
-    words: list[str] = []
+    items: list[str | Marker] = []
     for token in _SEPARATORS.split(folded):
         if token:
-            words.extend(_words_of(token))
+            items.extend(_items_of(token))
+    words = _words_in_order(items)
     if not words:
         raise InvalidReceipt(f"Enter your receipt: the {_number(RECEIPT_WORDS)} words you were given.")
     if len(words) != RECEIPT_WORDS:

@@ -8,13 +8,16 @@ token or a wrong key is refused, never decrypted to garbage.
 
 from __future__ import annotations
 
+import base64
 import binascii
+import hashlib
+import hmac
 
 from cryptography.fernet import Fernet, InvalidToken
 
 from clarion.vault.errors import DecryptionError
 
-__all__ = ["new_session_key", "seal", "unseal"]
+__all__ = ["derive_session_key", "new_session_key", "seal", "unseal"]
 
 _UNSEAL_FAILED = "The session could not be unsealed: wrong key, or altered data."
 
@@ -22,6 +25,19 @@ _UNSEAL_FAILED = "The session could not be unsealed: wrong key, or altered data.
 def new_session_key() -> str:
     """Generate a random sealing key, to be sent in the person's cookie only."""
     return Fernet.generate_key().decode("ascii")
+
+
+def derive_session_key(secret: str, purpose: str) -> str:
+    """Derive a sealing key from a random `secret` held by the person (at least 128 bits).
+
+    One secret in a person's hands can then both name a server-side row (one purpose) and
+    seal what the row keeps (another), while the row's name alone opens nothing: HMAC-SHA256
+    keyed by the secret, one output per purpose.
+    """
+    if len(secret) < 22:  # 22 base64 characters: 128 bits
+        raise ValueError("the secret is too short to derive a key from")
+    digest = hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii")
 
 
 def _fernet(session_key: str) -> Fernet:

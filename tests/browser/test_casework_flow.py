@@ -140,6 +140,17 @@ def test_a_reviewer_reads_a_tip_and_replies_with_a_file_that_the_source_then_see
         assert "Thank you. Which shift was it?" in messages.inner_text()
         assert "questions-for-you.txt" in messages.inner_text()
         assert canary in source.locator("main").inner_text()
+        axe.check(source, "source inbox with a reviewer's file")
+
+        # And when they download the reviewer's file (JavaScript still off), its bytes are the reviewer's
+        with source.expect_download() as download_info:
+            messages.get_by_role("link", name="questions-for-you.txt").click()
+        download = download_info.value
+        assert download.failure() is None
+        assert download.suggested_filename == "questions-for-you.txt"
+        assert Path(download.path()).read_bytes() == reply_file.read_bytes()
+        assert re.fullmatch(rf"{re.escape(base)}/tip/inbox/files/\d+/", download.url), download.url
+        assert_page(source, "Your inbox")  # the page stays; the file was not shown in it
 
         # When the reviewer logs out from the tip page, the tip is no longer shown to that browser
         tip_url = staff.url

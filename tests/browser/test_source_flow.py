@@ -105,10 +105,14 @@ def test_source_sends_a_tip_with_two_files_and_reads_it_back_with_the_receipt(
         problems = page.get_by_role("alert")
         assert "has not been sent yet" in problems.inner_text()
         assert problems.get_by_role("listitem").all_inner_texts() == [
-            "How urgent is the danger?: This field is required."
+            "How urgent is the danger?: Choose one of the answers."
         ]
         urgency = page.get_by_role("group", name=re.compile(r"^How urgent is the danger\?"))
-        assert "This field is required." in urgency.inner_text()
+        assert "Choose one of the answers." in urgency.inner_text()
+        # And nothing was chosen for them: no urgency, and "No answer" to the optional question
+        assert not [box for box in urgency.get_by_role("radio").all() if box.is_checked()]
+        reported = page.get_by_role("group", name="Was it reported internally?")
+        assert reported.get_by_label("No answer").is_checked()
         assert page.get_by_label("Which equipment, site or process?").input_value() == "Boiler room, building C"
         assert (
             page.get_by_label("What is unsafe?").input_value() == "The pressure valve is bypassed\nevery night shift."
@@ -127,6 +131,17 @@ def test_source_sends_a_tip_with_two_files_and_reads_it_back_with_the_receipt(
         assert len(words) == 7 and all(re.fullmatch(r"[a-z-]+", word) for word in words), words
         axe.check(page, "receipt")
         page.screenshot(path=screenshots / "receipt.png", full_page=True)
+        assert page.url == f"{base}/tip/receipt/"  # reached by a redirect: no form to send again
+        tips = clarion_server.query("SELECT COUNT(*) FROM intake_tip")
+
+        # When they reload the receipt page
+        page.reload()
+
+        # Then it says the receipt was shown once, shows no receipt and sends no second tip
+        assert_page(page, "Your receipt was shown already")
+        assert not page.locator("#receipt").count()
+        assert clarion_server.query("SELECT COUNT(*) FROM intake_tip") == tips
+        axe.check(page, "receipt page reloaded")
 
         # When they come back through "I already sent a tip" and enter a wrong receipt
         page.get_by_role("link", name="I already sent a tip").click()

@@ -39,7 +39,7 @@ def test_without_an_offline_key_no_such_wrap_exists(channel):
 def test_an_export_is_also_readable_with_the_offline_key(offline, channel, reviewer_client):
     sent = send_tip(channel)
 
-    response = reviewer_client.post(f"{sent.url}export/")
+    response = reviewer_client.post(f"{sent.url}export/", {"route": "organisation"})
 
     archive = zipfile.ZipFile(
         io.BytesIO(b"".join(response.streaming_content) if response.streaming else response.content)

@@ -169,19 +169,19 @@ def test_an_export_downloads_as_a_zip_of_ciphertext_and_is_audited(reviewer, rev
     import zipfile
 
     from clarion import vault
-    from clarion.accounts.keys import unlock_identity
 
-    response = reviewer_client.post(f"{sent.url}export/")
+    keypair = vault.generate_keypair()  # made on the reviewer's offline machine
+    export = {"route": "key", "public_key": keypair.recipient}
+    response = reviewer_client.post(f"{sent.url}export/", export)
 
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment;")
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     for name in archive.namelist():
         assert b"forklift" not in archive.read(name)
-    keypair = unlock_identity(reviewer.key_custody, "correct horse battery staple")
     keys = vault.decrypt(archive.read("keys.age"), [keypair.identity]).decode()
     conversation = [line for line in keys.splitlines() if line.startswith("AGE-SECRET-KEY-")][0]
     assert b"forklift" in vault.decrypt(archive.read("answers.age"), [conversation])
     assert AuditEntry.objects.filter(action="tip.exported", tip_id=sent.tip.pk, actor_id=reviewer.pk).exists()
     # The same request from a colleague without a wrap is denied
-    assert colleague_client.post(f"{sent.url}export/").status_code == 404
+    assert colleague_client.post(f"{sent.url}export/", export).status_code == 404

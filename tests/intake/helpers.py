@@ -26,14 +26,28 @@ def answers_for(channel, **overrides: Any) -> dict[str, Any]:  # noqa: ANN001
     return data
 
 
+def form_token_of(response) -> str:  # noqa: ANN001
+    """Read the one-time token off a channel form page."""
+    import re
+
+    match = re.search(r'name="form_token" value="([^"]+)"', response.content.decode())
+    assert match, "no form token on the page"
+    return match.group(1)
+
+
 def submit(client: Client, channel, data: dict[str, Any] | None = None, files: list[tuple[str, bytes]] = ()):  # noqa: ANN001, ANN201
-    """POST the channel form with CSRF enforced, as a browser would after loading it."""
-    client.get(f"/tip/send/{channel.slug}/")
+    """POST the channel form with CSRF enforced, as a browser would after loading it.
+
+    Follows the redirect to the receipt page as a browser does, so a sent tip answers with
+    the receipt page and a refused one with the form (status 400).
+    """
+    page = client.get(f"/tip/send/{channel.slug}/")
     payload = dict(answers_for(channel) if data is None else data)
     payload["csrfmiddlewaretoken"] = client.cookies["clarion-csrf"].value
+    payload["form_token"] = form_token_of(page)
     if files:
         payload["attachments"] = [SimpleUploadedFile(name, content) for name, content in files]
-    return client.post(f"/tip/send/{channel.slug}/", payload)
+    return client.post(f"/tip/send/{channel.slug}/", payload, follow=True)
 
 
 def receipt_of(response) -> str:  # noqa: ANN001

@@ -59,6 +59,27 @@ def test_receipt_is_forgiven_spaces_case_and_line_breaks(client, receipt):
     assert log_in(client, messy).status_code == 302
 
 
+def test_receipt_typed_as_the_receipt_page_shows_it_opens_the_inbox(client, receipt):
+    # The receipt page numbers the words; people copy the numbers too, on one line or several.
+    numbered = " ".join(f"{n}. {word}" for n, word in enumerate(receipt.split(), start=1))
+    on_lines = "\n".join(f"{n}) {word.capitalize()}" for n, word in enumerate(receipt.split(), start=1))
+
+    assert log_in(client, numbered).status_code == 302
+    assert log_in(source_browser(), on_lines).status_code == 302
+
+
+def test_a_misnumbered_receipt_names_the_number_and_keeps_what_was_typed(client, receipt):
+    words = receipt.split()
+    typed = " ".join(f"{n}. {word}" for n, word in enumerate([*words[:2], *words[3:]], start=1)).replace("3.", "4.", 1)
+
+    response = log_in(client, typed)
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Word number 4 is the third word you entered" in html
+    assert words[3] in html  # the typed text is still in the box
+
+
 def test_wrong_receipt_gets_the_same_answer_as_an_unknown_receipt(client, receipt):
     words = receipt.split()
     wrong = " ".join([*words[:6], "zebra" if words[6] != "zebra" else "zoom"])

@@ -6,7 +6,7 @@ import pytest
 
 from clarion.intake.actions import blob_store
 from clarion.intake.models import Tip, TipFile
-from tests.intake.helpers import answers_for, receipt_of, source_browser, submit
+from tests.intake.helpers import answers_for, form_token_of, receipt_of, source_browser, submit
 
 
 @pytest.fixture
@@ -103,7 +103,7 @@ def test_channel_without_files_refuses_attachments(client, channel):
     channel.allow_files = False
     channel.save()
     data = answers_for(channel)
-    client.get(f"/tip/send/{channel.slug}/")
+    data["form_token"] = form_token_of(client.get(f"/tip/send/{channel.slug}/"))
     data["csrfmiddlewaretoken"] = client.cookies["clarion-csrf"].value
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -148,15 +148,15 @@ def test_closed_channel_is_not_found(client, channel):
 
 
 def test_file_question_accepts_a_file_and_links_it_to_the_question(client, channel):
-    client.get(f"/tip/send/{channel.slug}/")
     data = answers_for(channel)
+    data["form_token"] = form_token_of(client.get(f"/tip/send/{channel.slug}/"))
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     photo_field = next(q.field_name for q in channel.questions.all() if q.label == "A photo")
     data[photo_field] = SimpleUploadedFile("bay3.jpg", b"jpegdata")
     data["csrfmiddlewaretoken"] = client.cookies["clarion-csrf"].value
 
-    response = client.post(f"/tip/send/{channel.slug}/", data)
+    response = client.post(f"/tip/send/{channel.slug}/", data, follow=True)
 
     assert response.status_code == 200
     assert TipFile.objects.get().question.label == "A photo"

@@ -330,6 +330,14 @@ class SourceClient:
         assert match, "no CSRF token in the form"
         return match.group(1)
 
+    def form_tokens(self, html: str) -> list[tuple[str, str]]:
+        """Return the tokens a form page carries: the CSRF token and, on a channel form, its one-time token."""
+        tokens = [("csrfmiddlewaretoken", self.csrf_token(html))]
+        match = re.search(r'name="form_token" value="([^"]+)"', html)
+        if match:
+            tokens.append(("form_token", match.group(1)))
+        return tokens
+
     def cookie_header(self) -> str:
         return "; ".join(f"{c.name}={c.value}" for c in self.jar)
 
@@ -343,7 +351,7 @@ class SourceClient:
     ) -> tuple[int, str]:
         """Load the form at `path` (or at `form_page`, which holds it), then post it with the given fields and files."""
         _, html = self.get(form_page or path)
-        pairs = [("csrfmiddlewaretoken", self.csrf_token(html))]
+        pairs = self.form_tokens(html)
         for name, value in fields.items():
             pairs.extend((name, v) for v in (value if isinstance(value, list) else [value]))
         body, content_type = multipart_body(pairs, files)
@@ -393,7 +401,7 @@ def slow_upload(
     The caller drives the rest with `conn.send`; used to kill the server mid-upload.
     """
     _, html = client.get(path)
-    pairs = [("csrfmiddlewaretoken", client.csrf_token(html)), *fields.items()]
+    pairs = [*client.form_tokens(html), *fields.items()]
     head, content_type = multipart_body(pairs, [])
     boundary = content_type.split("boundary=")[1]
     head = head[: -len(f"--{boundary}--\r\n")]

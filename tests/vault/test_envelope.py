@@ -16,12 +16,15 @@ from hypothesis import strategies as st
 from hypothesis.vendor.pretty import pretty
 
 from clarion.vault import (
+    MIN_PASSPHRASE_CHARS,
     AgeIdentityStr,
     AgeRecipientStr,
     DecryptionError,
     KeyPair,
     decrypt,
+    decrypt_with_passphrase,
     encrypt,
+    encrypt_with_passphrase,
     generate_keypair,
     is_valid_recipient,
     keypair_from_identity,
@@ -270,3 +273,35 @@ def test_the_age_cli_decrypts_what_the_vault_encrypts(tmp_path: Path, keypair: K
 def test_the_vault_decrypts_what_the_age_cli_encrypts(keypair: KeyPair) -> None:
     sealed = run_age("--encrypt", "--recipient", keypair.recipient, stdin=b"from the command line")
     assert decrypt(sealed, [keypair.identity]) == b"from the command line"
+
+
+# --- Passphrase encryption (age's scrypt recipient), for exports to someone without a key ----
+
+
+def test_a_passphrase_opens_what_it_encrypted_and_nothing_else_does() -> None:
+    # One example: scrypt costs about a second a run, by design.
+    plaintext = bytes(range(256))
+    sealed = encrypt_with_passphrase(plaintext, "correct horse battery staple")
+    assert decrypt_with_passphrase(sealed, "correct horse battery staple") == plaintext
+    with pytest.raises(DecryptionError):
+        decrypt_with_passphrase(sealed, "correct horse battery stapler")
+
+
+def test_a_short_passphrase_is_refused() -> None:
+    with pytest.raises(ValueError):
+        encrypt_with_passphrase(b"tip keys", "x" * (MIN_PASSPHRASE_CHARS - 1))
+
+
+@needs_age
+def test_the_age_cli_opens_a_passphrase_encryption_by_asking_for_the_passphrase(tmp_path: Path) -> None:
+    from tests.support.age_cli import age_decrypt_with_passphrase
+
+    sealed = tmp_path / "keys.age"
+    sealed.write_bytes(encrypt_with_passphrase(b"readable offline", "a long and typed passphrase"))
+
+    status, _ = age_decrypt_with_passphrase(sealed, "a long and typed passphrase", tmp_path / "out.txt")
+    assert status == 0
+    assert (tmp_path / "out.txt").read_bytes() == b"readable offline"
+    status, shown = age_decrypt_with_passphrase(sealed, "a wrong passphrase, typed", tmp_path / "wrong.txt")
+    assert status != 0
+    assert "incorrect passphrase" in shown.lower() or "failed" in shown.lower()

@@ -275,3 +275,123 @@ def test_receipt_keys_repr_hides_the_secret_key(insecure_fast_kdf: KdfParams) ->
     keys = derive_receipt_keys(FIXED_RECEIPT, salt=SALT, pepper=PEPPER, params=insecure_fast_kdf)
     assert "AGE-SECRET-KEY" not in repr(keys).upper()
     assert keys.lookup_id in repr(keys)
+
+
+# --- Receipts typed the way the receipt page shows them: numbered ---------------------------
+
+numbering = st.sampled_from(["{n}. ", "{n}.", "{n}) ", "{n})", "{n}: ", "{n} ", "{n}.\n", "({n}) ", "{n} - ", "{n}.\t"])
+gaps = st.sampled_from([" ", "  ", "\n", "\r\n", "\t", " \n", ", ", "; "])
+
+
+@st.composite
+def numbered(draw: st.DrawFn) -> tuple[str, str]:
+    """Draw a receipt and the way a person copies it off the page: "1. word 2. word ..."."""
+    receipt = draw(receipts)
+    pieces = [draw(st.sampled_from(["", " ", "\n"]))]
+    for position, word in enumerate(receipt.split(" "), start=1):
+        if position > 1:
+            pieces.append(draw(gaps))
+        # Some people number every word, some only a few, some none.
+        if draw(st.booleans()):
+            pieces.append(draw(numbering).format(n=position))
+        case = draw(st.sampled_from([str.lower, str.upper, str.title, str.swapcase]))
+        pieces.append(case(word))
+    pieces.append(draw(st.sampled_from(["", "\n", " ", "."])))
+    return receipt, "".join(pieces)
+
+
+def test_a_receipt_typed_as_shown_with_its_numbers_is_accepted() -> None:
+    shown = "1. abacus 2. zoom 3. drop-down 4. quiver 5. t-shirt 6. lantern 7. yo-yo"
+    assert normalise_receipt(shown) == FIXED_RECEIPT
+    assert normalise_receipt(shown.replace(". ", ") ")) == FIXED_RECEIPT
+    on_lines = "1.\nabacus\n2.\nzoom\n3.\ndrop-down\n4.\nquiver\n5.\nt-shirt\n6.\nlantern\n7.\nyo-yo\n"
+    assert normalise_receipt(on_lines) == FIXED_RECEIPT
+
+
+@given(case=numbered())
+def test_any_numbering_spacing_or_case_of_a_receipt_normalises_back(case: tuple[str, str]) -> None:
+    receipt, typed = case
+    assert normalise_receipt(typed) == receipt
+
+
+@st.composite
+def misnumbered(draw: st.DrawFn) -> str:
+    """Draw a fully numbered receipt with one thing wrong about its numbers or words."""
+    receipt = draw(receipts).split(" ")
+    items: list[str] = []
+    for position, word in enumerate(receipt, start=1):
+        items.extend([f"{position}.", word])
+    fault = draw(st.sampled_from(["wrong number", "word dropped", "word added", "number at end", "two numbers"]))
+    index = draw(st.integers(min_value=0, max_value=RECEIPT_WORDS - 1))
+    if fault == "wrong number":
+        wrong = draw(st.integers(min_value=0, max_value=99).filter(lambda n: n != index + 1))
+        items[2 * index] = f"{wrong}."
+    elif fault == "word dropped":
+        del items[2 * index + 1]
+    elif fault == "word added":
+        items.insert(2 * index + 1, draw(words))
+    elif fault == "number at end":
+        items.append(f"{RECEIPT_WORDS + 1}.")
+    else:
+        items.insert(2 * index, f"{index + 1}.")
+    return " ".join(items)
+
+
+@given(typed=misnumbered())
+def test_a_number_that_does_not_match_its_word_never_makes_a_receipt(typed: str) -> None:
+    with pytest.raises(InvalidReceipt):
+        normalise_receipt(typed)
+
+
+@given(
+    pieces=st.lists(
+        st.one_of(words, st.integers(min_value=0, max_value=12).map(str), st.sampled_from([" ", ". ", ") ", "\n"])),
+        max_size=30,
+    )
+)
+def test_numbers_never_change_which_receipt_a_text_is(pieces: list[str]) -> None:
+    # Whatever mix of words and numbers is typed: if it is accepted, it is the receipt its
+    # words spell, and every number in it stood right before the word it numbers.
+    typed = " ".join(pieces)
+    try:
+        receipt = normalise_receipt(typed)
+    except InvalidReceipt:
+        return
+    tokens = [token for token in typed.split() if token.strip(".)")]
+    spelled = [token for token in tokens if not token.strip(".)").isdigit()]
+    assert receipt == normalise_receipt(" ".join(spelled))
+    position = 0
+    for token, following in zip(tokens, [*tokens[1:], ""], strict=True):
+        if token.strip(".)").isdigit():
+            assert int(token.strip(".)")) == position + 1
+            assert not following.strip(".)").isdigit()
+        else:
+            position += 1
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        (
+            "1. abacus 2. zoom 4. quiver 5. t-shirt 6. lantern 7. yo-yo",
+            "Word number 4 is the third word you entered: check that no word is missing or added.",
+        ),
+        (
+            "1. abacus 2. zoom 3. drop-down 4. quiver 5. t-shirt 6. lantern 7. yo-yo 8.",
+            "“8” is not one of the receipt words. Check its spelling.",
+        ),
+        (
+            "1. abacus 2. zoom 3. drop-down 4. quiver 5. t-shirt 6. lantern yo-yo 7.",
+            "Number 7 has no word after it: check word 7 of your receipt.",
+        ),
+        (
+            "1. 2. abacus zoom drop-down quiver t-shirt lantern yo-yo",
+            "Number 1 has no word after it: check word 1 of your receipt.",
+        ),
+        ("1. abacus 2. zoom 3. drop-dwn", "“drop-dwn” is not one of the receipt words. Check its spelling."),
+    ],
+)
+def test_a_misnumbered_receipt_gets_a_specific_plain_message(typed: str, message: str) -> None:
+    with pytest.raises(InvalidReceipt) as caught:
+        normalise_receipt(typed)
+    assert str(caught.value) == message

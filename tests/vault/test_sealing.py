@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import base64
+import secrets
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clarion.vault import DecryptionError, new_session_key, seal, unseal
+from clarion.vault import DecryptionError, derive_session_key, new_session_key, seal, unseal
 
 
 @given(plaintext=st.binary(max_size=2000))
@@ -71,3 +72,29 @@ def test_a_malformed_cookie_value_is_a_decryption_error(bad_key: str) -> None:
 def test_a_malformed_token_is_a_decryption_error(bad_token: str) -> None:
     with pytest.raises(DecryptionError):
         unseal(bad_token, new_session_key())
+
+
+secrets_ = st.builds(lambda n: secrets.token_urlsafe(n), st.integers(min_value=16, max_value=64))
+
+
+@given(secret=secrets_, plaintext=st.binary(max_size=500))
+def test_a_derived_key_seals_and_only_the_same_secret_and_purpose_unseal(secret: str, plaintext: bytes) -> None:
+    key = derive_session_key(secret, "receipt")
+    token = seal(plaintext, key)
+    assert unseal(token, derive_session_key(secret, "receipt")) == plaintext
+    for other in (derive_session_key(secret, "row name"), derive_session_key(secrets.token_urlsafe(32), "receipt")):
+        with pytest.raises(DecryptionError):
+            unseal(token, other)
+
+
+@given(secret=secrets_)
+def test_keys_derived_for_two_purposes_say_nothing_of_each_other(secret: str) -> None:
+    one, two = derive_session_key(secret, "row name"), derive_session_key(secret, "receipt")
+    assert one != two
+    assert secret not in one and secret not in two
+    assert len(base64.urlsafe_b64decode(one)) == 32
+
+
+def test_a_short_secret_is_refused() -> None:
+    with pytest.raises(ValueError):
+        derive_session_key("short", "receipt")

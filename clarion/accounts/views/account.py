@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -19,6 +19,24 @@ from clarion.accounts.roles import is_admin, is_editor, is_reviewer
 from clarion.accounts.sessions import rekey_staff_session
 
 NOT_RECOVERED = "The user name, recovery code or one-time code is not right. Nothing was changed."
+
+
+@never_cache
+@staff_login_required
+def landing(request: HttpRequest) -> HttpResponse:
+    """Send a staff member to the page of their main work: tips, then posts, then people.
+
+    `/staff/` is where notification emails link and where login goes when no page was asked
+    for, so it answers for every staff member, whichever roles they hold.
+    """
+    user = request.user
+    if is_reviewer(user):
+        return redirect("casework:inbox")
+    if is_editor(user):
+        return redirect("editorial:list")
+    if is_admin(user):
+        return redirect("accounts:people")
+    return redirect("accounts:home")
 
 
 @never_cache
