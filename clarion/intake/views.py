@@ -83,13 +83,20 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, template, status=403)
 
 
-def _limits(channel: Channel) -> UploadLimits:
+def _limits(channel: Channel, *, daily_budget_spent: bool = False) -> UploadLimits:
     return UploadLimits(
         max_files=channel.max_files,
         max_file_bytes=channel.max_file_bytes,
         max_submission_bytes=channel.max_submission_bytes,
         files_allowed=channel.allow_files,
+        daily_budget_spent=daily_budget_spent,
     )
+
+
+def _read_and_drop_files(request: HttpRequest) -> None:
+    """Parse a post that cannot be accepted: its text is kept for the form, its files dropped unread."""
+    request.upload_handlers = [DiscardingUploadHandler(request)]
+    request.POST  # noqa: B018 - parsing happens on first access
 
 
 def receive_upload_form(
@@ -107,7 +114,12 @@ def receive_upload_form(
     refused post stays.
     """
     store = blob_store()
-    handler = EncryptingUploadHandler(request, store=store, recipients=[recipient], limits=limits)
+    # Only the form's own file fields are written; a part under any other name never is (M4).
+    blank = make_form(None, None)
+    file_fields = {name for name, field in blank.fields.items() if isinstance(field, forms.FileField)}
+    handler = EncryptingUploadHandler(
+        request, store=store, recipients=[recipient], limits=limits, file_fields=file_fields
+    )
     parse_upload(request, handler)
     form = make_form(request.POST, request.FILES)
     problems = handler.report.errors(limits)
@@ -168,15 +180,28 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "GET":
         return render(request, "intake/submit.html", {"channel": channel, "fields_html": _blank_fields(channel)})
 
+    # Floods (M4): the post and its bytes are counted before a byte of its body is read.
+    post = throttle.take_source_post(request)
+    if not post.allowed:
+        _read_and_drop_files(request)
+        context = {
+            "channel": channel,
+            "form": SubmissionForm(request.POST, channel=channel),
+            "problems": [throttle.busy_message(post.wait_seconds)],
+            "files_not_kept": FILES_NOT_KEPT,
+        }
+        return _busy(render(request, "intake/submit.html", context, status=429), post.wait_seconds)
+    reserved = throttle.reserve_channel_bytes(request, channel)
     # The tip's keys exist before its first byte arrives, so files are encrypted as they stream in.
     keys = vault.new_tip_keys()
     form, problems, report = receive_upload_form(
         request,
         lambda data, files: SubmissionForm(data, files, channel=channel),
-        limits=_limits(channel),
+        limits=_limits(channel, daily_budget_spent=not reserved.allowed),
         recipient=keys.conversation.recipient,
     )
     if problems or form.errors:
+        reserved.refund()
         context = {"channel": channel, "form": form, "problems": problems, "files_not_kept": FILES_NOT_KEPT}
         return render(request, "intake/submit.html", context, status=400)
     try:
@@ -189,7 +214,9 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
         )
     except Exception:
         report.discard(blob_store())
+        reserved.refund()
         raise
+    reserved.refund(reserved.amount - report.total_bytes)
     return render(request, "intake/receipt.html", {"receipt": receipt.split(" "), "channel": channel})
 
 
@@ -204,23 +231,22 @@ def login(request: HttpRequest) -> HttpResponse:
     if csrf_failed(request):
         context["problems"] = [EXPIRED_FORM]
         return render(request, "intake/login.html", context, status=403)
-    wait = throttle.seconds_to_wait(request)
-    if wait:
-        context["problems"] = [
-            f"Too many receipts were tried from your connection. Wait {wait} seconds, then try again."
-        ]
+    # Taken before the receipt's Argon2id pass, so parallel guesses cannot all slip through (M3).
+    attempt = throttle.take_receipt_attempt(request)
+    if not attempt.allowed:
+        context["problems"] = [throttle.receipt_wait_message(attempt.wait_seconds)]
         return render(request, "intake/login.html", context, status=429)
     if not form.is_valid():
+        attempt.refund()
         return render(request, "intake/login.html", context, status=400)
     access = access_tip_for_source(form.cleaned_data["receipt"])
     if access is None:
-        throttle.record_failure(request)
         form.add_error(
             "receipt",
             "No tip matches this receipt. Check each word against what you wrote down and try again.",
         )
         return render(request, "intake/login.html", context, status=400)
-    throttle.clear_failures(request)
+    attempt.refund()
     pending = form.cleaned_data.get("pending_message", "")
     if pending:
         form = FollowUpForm(initial={"message": pending}, channel=access.tip.channel)
@@ -262,18 +288,38 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _render_inbox(request, access, FollowUpForm(channel=channel))
 
-    form, problems, _ = receive_upload_form(
+    post = throttle.take_source_post(request)
+    if not post.allowed:
+        _read_and_drop_files(request)
+        form = FollowUpForm(request.POST, channel=channel)
+        problems = [throttle.busy_message(post.wait_seconds)]
+        response = _render_inbox(request, access, form, problems=problems, notice=FILES_NOT_KEPT, status=429)
+        return _busy(response, post.wait_seconds)
+    reserved = throttle.reserve_channel_bytes(request, channel)
+    form, problems, report = receive_upload_form(
         request,
         lambda data, files: FollowUpForm(data, files, channel=channel),
-        limits=_limits(channel),
+        limits=_limits(channel, daily_budget_spent=not reserved.allowed),
         recipient=access.tip.conversation_public_key,
     )
     if problems or form.errors:
+        reserved.refund()
         return _render_inbox(request, access, form, problems=problems, notice=FILES_NOT_KEPT, status=400)
-    do_send_source_message(
-        tip=access.tip, message=form.cleaned_data["message"], uploads=form.cleaned_data.get("attachments", [])
-    )
+    try:
+        do_send_source_message(
+            tip=access.tip, message=form.cleaned_data["message"], uploads=form.cleaned_data.get("attachments", [])
+        )
+    except Exception:
+        report.discard(blob_store())
+        reserved.refund()
+        raise
+    reserved.refund(reserved.amount - report.total_bytes)
     return render(request, "intake/sent.html", {})
+
+
+def _busy(response: HttpResponse, seconds: int) -> HttpResponse:
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 def _session_ended(request: HttpRequest) -> HttpResponse:

@@ -37,6 +37,9 @@ def gunicorn_command() -> list[str]:
         "info",
         # gunicorn's control socket would live in the home folder, outside the data folder.
         "--no-control-socket",
+        # Hooks: the master makes the in-memory key every worker shares (clarion/web/memory_key.py).
+        "--config",
+        "python:clarion.web.gunicorn_config",
     ]
 
 
