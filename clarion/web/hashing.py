@@ -57,7 +57,7 @@ def _try_lock(path: Path) -> int | None:
 
 
 @contextlib.contextmanager
-def hashing_slot(*, folder: Path | None = None, count: int | None = None, wait: float = WAIT_SECONDS) -> Iterator[None]:
+def hashing_slot(*, folder: Path | None = None, count: int | None = None, wait: float | None = None) -> Iterator[None]:
     """Hold one of the host's hashing slots for the duration of the block.
 
     Re-entrant within a thread (recovery checks a code, then sets a password), so a holder
@@ -71,7 +71,7 @@ def hashing_slot(*, folder: Path | None = None, count: int | None = None, wait: 
             _held.depth -= 1
         return
     paths = slot_paths(folder, count)
-    deadline = time.monotonic() + wait
+    deadline = time.monotonic() + (WAIT_SECONDS if wait is None else wait)
     start = hash((os.getpid(), threading.get_ident())) % len(paths)  # spread first tries over the slots
     fd = None
     while fd is None:
