@@ -15,9 +15,10 @@ also in docs/security.md:
   sees a "busy, try again in N minutes" page with everything typed kept; the files are read
   and dropped, never stored (browsers cannot keep chosen files: the page says so).
 - **Files**, per channel: at most `Channel.daily_byte_budget` bytes per 24 hours from the
-  first. A post reserves its declared Content-Length before its body is read (Django reads no
-  more than that), and gives back what was not stored. When the reservation does not fit,
-  the post's files are refused with a message and its text is still accepted.
+  first. When a post's first file arrives, before any of it is written, the post reserves its
+  declared Content-Length (Django reads no more than that), and afterwards gives back what was
+  not stored. When the reservation does not fit, the post's files are refused with a message
+  and nothing of them is written; the source can send the text alone.
 """
 
 from __future__ import annotations
@@ -50,14 +51,36 @@ def take_source_post(request: HttpRequest) -> Ticket:
     return web_throttle.take([Limit(per_address, Scope.address(request)), Limit(per_site, Scope.site())])
 
 
-def reserve_channel_bytes(request: HttpRequest, channel: Channel) -> Ticket:
-    """Reserve the post's declared length from the channel's daily byte budget."""
-    try:
-        declared = max(0, int(request.META.get("CONTENT_LENGTH") or 0))
-    except ValueError:
-        declared = 0
-    budget = Budget("channel-bytes", channel.daily_byte_budget, CHANNEL_BYTES_WINDOW_SECONDS)
-    return web_throttle.take([Limit(budget, Scope("channel", str(channel.pk), personal=False))], amount=declared)
+class ChannelBytes:
+    """A post's claim on its channel's daily byte budget, made when its first file arrives.
+
+    `reserve` is given to the upload handler: it reserves the post's declared Content-Length
+    (the body cannot be longer: Django reads no more) in one atomic step, so parallel uploads
+    cannot together overshoot the budget. `settle` gives back what was not stored. A post
+    without files reserves nothing.
+    """
+
+    def __init__(self, request: HttpRequest, channel: Channel) -> None:
+        self.request = request
+        self.channel = channel
+        self.ticket: Ticket | None = None
+
+    def reserve(self) -> bool:
+        """Reserve the post's length; return whether it fits in today's budget."""
+        try:
+            declared = max(0, int(self.request.META.get("CONTENT_LENGTH") or 0))
+        except ValueError:
+            declared = 0
+        budget = Budget("channel-bytes", self.channel.daily_byte_budget, CHANNEL_BYTES_WINDOW_SECONDS)
+        scope = Scope("channel", str(self.channel.pk), personal=False)
+        self.ticket = web_throttle.take([Limit(budget, scope)], amount=declared)
+        return self.ticket.allowed
+
+    def settle(self, stored_bytes: int) -> None:
+        """Give back the part of the reservation that was not stored (all of it for a refused post)."""
+        if self.ticket is not None:
+            self.ticket.refund(self.ticket.amount - stored_bytes)
+            self.ticket = None
 
 
 def busy_message(seconds: int) -> str:

@@ -17,7 +17,7 @@ as an orphan for the sweep to find later (security review M4: stray parts filled
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from django.core.files.uploadedfile import UploadedFile
@@ -38,8 +38,6 @@ class UploadLimits:
     max_file_bytes: int
     max_submission_bytes: int
     files_allowed: bool = True
-    # The channel's daily byte budget is spent (clarion.intake.throttle): files are refused today.
-    daily_budget_spent: bool = False
 
 
 class EncryptedUpload(UploadedFile):
@@ -73,6 +71,8 @@ class UploadReport:
     not_allowed: list[_Refused] = field(default_factory=list)
     unexpected: list[_Refused] = field(default_factory=list)
     total_bytes: int = 0
+    # The channel's daily byte budget had no room for this post (clarion.intake.throttle).
+    budget_spent: bool = False
 
     def errors(self, limits: UploadLimits) -> list[str]:
         """Return one plain message per problem, saying what to do about it."""
@@ -84,7 +84,7 @@ class UploadReport:
                     "and no file was kept. Load the form again and attach your files there."
                 )
             )
-        if self.not_allowed and limits.files_allowed and limits.daily_budget_spent:
+        if self.not_allowed and self.budget_spent:
             messages.append(
                 _(
                     "This channel has received as many files today as it can store. Nothing was sent. "
@@ -135,14 +135,22 @@ class EncryptingUploadHandler(FileUploadHandler):
         recipients: Sequence[AgeRecipientStr],
         limits: UploadLimits,
         file_fields: Collection[str] | None = None,
+        reserve_files: Callable[[], bool] | None = None,
     ) -> None:
         """Take files for `file_fields` only (the form's file fields; `receive_upload_form` always
-        gives them); None takes any name, for tests of the limits alone."""
+        gives them); None takes any name, for tests of the limits alone.
+
+        `reserve_files` is asked once, when the first file that would be kept arrives, whether
+        the channel's daily byte budget has room for this post; if not, every file is refused.
+        A post without files never asks (and costs the budget nothing).
+        """
         super().__init__(request)
         self.store = store
         self.recipients = list(recipients)
         self.limits = limits
         self.file_fields = None if file_fields is None else frozenset(file_fields)
+        self.reserve_files = reserve_files
+        self._reserved: bool | None = None
         self.report = UploadReport()
         self._writer: EncryptingBlobWriter | None = None
         self._current: _Refused | None = None
@@ -163,7 +171,7 @@ class EncryptingUploadHandler(FileUploadHandler):
             self._current_refusal = self.report.not_allowed
         elif self.file_fields is not None and field_name not in self.file_fields:
             self._current_refusal = self.report.unexpected
-        elif self.limits.daily_budget_spent:
+        elif not self._budget_has_room():
             self._current_refusal = self.report.not_allowed
         elif files_so_far >= self.limits.max_files:
             self._current_refusal = self.report.beyond_count
@@ -173,6 +181,12 @@ class EncryptingUploadHandler(FileUploadHandler):
             self._current_refusal = None
             self._writer = self.store.open_encrypting_writer(self.recipients)
         raise StopFutureHandlers()
+
+    def _budget_has_room(self) -> bool:
+        if self._reserved is None:
+            self._reserved = self.reserve_files() if self.reserve_files is not None else True
+            self.report.budget_spent = not self._reserved
+        return self._reserved
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
         if self._current is None:  # pragma: no cover - Django calls new_file first

@@ -83,13 +83,12 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, template, status=403)
 
 
-def _limits(channel: Channel, *, daily_budget_spent: bool = False) -> UploadLimits:
+def _limits(channel: Channel) -> UploadLimits:
     return UploadLimits(
         max_files=channel.max_files,
         max_file_bytes=channel.max_file_bytes,
         max_submission_bytes=channel.max_submission_bytes,
         files_allowed=channel.allow_files,
-        daily_budget_spent=daily_budget_spent,
     )
 
 
@@ -105,6 +104,7 @@ def receive_upload_form(
     *,
     limits: UploadLimits,
     recipient: AgeRecipientStr,
+    reserve_files: Callable[[], bool] | None = None,
 ) -> tuple[forms.Form, list[str], UploadReport]:
     """Parse a posted form whose files are encrypted to `recipient` as they arrive.
 
@@ -118,7 +118,12 @@ def receive_upload_form(
     blank = make_form(None, None)
     file_fields = {name for name, field in blank.fields.items() if isinstance(field, forms.FileField)}
     handler = EncryptingUploadHandler(
-        request, store=store, recipients=[recipient], limits=limits, file_fields=file_fields
+        request,
+        store=store,
+        recipients=[recipient],
+        limits=limits,
+        file_fields=file_fields,
+        reserve_files=reserve_files,
     )
     parse_upload(request, handler)
     form = make_form(request.POST, request.FILES)
@@ -191,17 +196,18 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
             "files_not_kept": FILES_NOT_KEPT,
         }
         return _busy(render(request, "intake/submit.html", context, status=429), post.wait_seconds)
-    reserved = throttle.reserve_channel_bytes(request, channel)
+    budget = throttle.ChannelBytes(request, channel)
     # The tip's keys exist before its first byte arrives, so files are encrypted as they stream in.
     keys = vault.new_tip_keys()
     form, problems, report = receive_upload_form(
         request,
         lambda data, files: SubmissionForm(data, files, channel=channel),
-        limits=_limits(channel, daily_budget_spent=not reserved.allowed),
+        limits=_limits(channel),
         recipient=keys.conversation.recipient,
+        reserve_files=budget.reserve,
     )
     if problems or form.errors:
-        reserved.refund()
+        budget.settle(0)
         context = {"channel": channel, "form": form, "problems": problems, "files_not_kept": FILES_NOT_KEPT}
         return render(request, "intake/submit.html", context, status=400)
     try:
@@ -214,9 +220,9 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
         )
     except Exception:
         report.discard(blob_store())
-        reserved.refund()
+        budget.settle(0)
         raise
-    reserved.refund(reserved.amount - report.total_bytes)
+    budget.settle(report.total_bytes)
     return render(request, "intake/receipt.html", {"receipt": receipt.split(" "), "channel": channel})
 
 
@@ -295,15 +301,16 @@ def inbox(request: HttpRequest) -> HttpResponse:
         problems = [throttle.busy_message(post.wait_seconds)]
         response = _render_inbox(request, access, form, problems=problems, notice=FILES_NOT_KEPT, status=429)
         return _busy(response, post.wait_seconds)
-    reserved = throttle.reserve_channel_bytes(request, channel)
+    budget = throttle.ChannelBytes(request, channel)
     form, problems, report = receive_upload_form(
         request,
         lambda data, files: FollowUpForm(data, files, channel=channel),
-        limits=_limits(channel, daily_budget_spent=not reserved.allowed),
+        limits=_limits(channel),
         recipient=access.tip.conversation_public_key,
+        reserve_files=budget.reserve,
     )
     if problems or form.errors:
-        reserved.refund()
+        budget.settle(0)
         return _render_inbox(request, access, form, problems=problems, notice=FILES_NOT_KEPT, status=400)
     try:
         do_send_source_message(
@@ -311,9 +318,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
         )
     except Exception:
         report.discard(blob_store())
-        reserved.refund()
+        budget.settle(0)
         raise
-    reserved.refund(reserved.amount - report.total_bytes)
+    budget.settle(report.total_bytes)
     return render(request, "intake/sent.html", {})
 
 

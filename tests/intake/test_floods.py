@@ -148,3 +148,12 @@ def test_the_byte_budget_counts_only_what_was_stored(channel):
     assert submit(client, channel, data, files=[("big.bin", b"c" * 100_000)]).status_code == 400
 
     assert submit_from("203.0.113.80", channel, files=[("kept.bin", b"d" * 100_000)]).status_code == 200
+
+
+def test_a_post_without_files_never_touches_the_byte_budget(channel):
+    channel.daily_byte_budget = 0
+    channel.save()
+
+    assert submit_from("203.0.113.90", channel, "Only words").status_code == 200
+    refused = submit_from("203.0.113.91", channel, "Words and a file", files=[("one.bin", b"e" * 10)])
+    assert refused.status_code == 400 and "as many files today as it can store" in refused.content.decode()
