@@ -36,6 +36,7 @@ import mmap
 import multiprocessing
 import secrets
 import struct
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, cast
@@ -50,6 +51,7 @@ now: Callable[[], float] = time.time
 
 _page: mmap.mmap | None = None
 _lock: Any = None  # a multiprocessing lock, shared across fork like the page
+_first_use = threading.Lock()  # threads of a process without a master must make one page, not one each
 
 
 def epoch_at(moment: float) -> int:
@@ -80,7 +82,9 @@ def installed() -> bool:
 
 def _current() -> bytes:
     if _page is None:
-        install()
+        with _first_use:
+            if _page is None:
+                install()
     page = cast(mmap.mmap, _page)
     # The lock only keeps a reader from seeing half of a new key being written; a holder can
     # only die within a copy of 40 bytes, so a timeout never waits on a real writer.

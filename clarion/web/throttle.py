@@ -69,7 +69,8 @@ class Backoff:
         return min(self.max_wait, self.first_wait * 2 ** min(attempts - self.free, 30))
 
     def wait(self, row: ThrottleBucket, amount: int, moment: float) -> float:
-        return row.last_at + self.wait_after(row.attempts) - moment
+        wait = self.wait_after(row.attempts)
+        return row.last_at + wait - moment if wait else 0
 
     def expires(self, row: ThrottleBucket) -> float:
         return row.last_at + max(self.forget_after, self.max_wait)
@@ -180,14 +181,17 @@ def take(limits: Sequence[Limit], *, amount: int = 1) -> Ticket:
     hmac_key = memory_key.derived_key("throttle")
     keyed = [(bucket_key(limit, hmac_key), limit) for limit in limits]
     keys = {key: limit.scope.kind for key, limit in keyed}
-    moment = now()
     with transaction.atomic():
+        created = now()
         ThrottleBucket.objects.bulk_create(
-            [ThrottleBucket(key=key, started_at=moment, last_at=moment, expires_at=moment) for key in keys],
+            [ThrottleBucket(key=key, started_at=created, last_at=created, expires_at=created) for key in keys],
             ignore_conflicts=True,
         )
         # Rows are locked in key order, so two takes over the same scopes cannot deadlock.
         rows = {row.key: row for row in ThrottleBucket.objects.select_for_update().filter(key__in=keys).order_by("key")}
+        # The time of the attempt is read once the rows are ours: an attempt that waited for the
+        # lock is judged at the moment it is counted, after the attempt that held it.
+        moment = now()
         for row in rows.values():
             if row.expires_at <= moment:
                 row.attempts, row.started_at, row.last_at = 0, moment, moment
