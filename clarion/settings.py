@@ -113,7 +113,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Rendered reader pages have a cache of their own, so that however many pages a flood makes
 # them render, they can only push out other pages (clarion/publishing/caching.py).
 PUBLIC_PAGES_CACHE = "public_pages"
-PUBLIC_PAGES_MAX_ENTRIES = 2000
+PUBLIC_PAGES_MAX_ENTRIES = 1000  # about 30 MB per worker at 30 KB a page
 _cache_url = env_str("CACHE_URL")
 if _cache_url:
     CACHES = {
