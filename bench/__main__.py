@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench import age_cli, inbox, login_timing, open_tip, public_site, tips, upload
+from bench import age_cli, inbox, login_memory, login_timing, open_tip, public_site, tips, upload
 from bench.server import cpu_count
 
 
@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> None:
     age_cli.run(args.size_mb, result.mib_per_s if result.ok else None)
     tips.run(seconds=args.tips_seconds)
     login_timing.run()
+    login_memory.run()
     inbox.run(requests=args.inbox_requests)
     open_tip.run()
     public_site.run()

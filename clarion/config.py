@@ -38,7 +38,11 @@ _declare(
     "CLARION_DATA_DIR", "./data", "Folder for the SQLite database, encrypted blobs and generated keys (mode 0700)."
 )
 _declare("DATABASE_URL", None, "PostgreSQL URL (postgres://user@host:5432/name). Unset: SQLite in the data folder.")
-_declare("CACHE_URL", None, "Redis URL (redis://127.0.0.1:6379/0) for cache and rate limits. Unset: local memory.")
+_declare(
+    "CACHE_URL",
+    None,
+    "Redis URL (redis://127.0.0.1:6379/0) for the page cache. Unset: local memory. (Rate limits: the database.)",
+)
 _declare("DJANGO_SECRET_KEY", None, "Django's secret key. Unset: generated into the data folder on first start.")
 _declare("CLARION_DEBUG", "false", "Django debug pages. Never on a server that sources can reach.")
 _declare("CLARION_ALLOWED_HOSTS", "127.0.0.1,localhost", "Comma-separated host names the site answers to.")
@@ -69,6 +73,26 @@ _declare("CLARION_EMAIL_FROM", "clarion@localhost", "Sender address of notificat
 _declare("CLARION_SITE_URL", "http://127.0.0.1:8000", "The staff-facing address put in notification emails' links.")
 _declare(
     "CLARION_SOURCE_SESSION_SECONDS", "7200", "Idle timeout of a source's session after logging in with a receipt."
+)
+_declare(
+    "CLARION_SOURCE_POSTS_PER_ADDRESS",
+    "10",
+    "Tips and source messages one client address may send per 10 minutes (a keyed hash counts them).",
+)
+_declare(
+    "CLARION_SOURCE_POSTS_PER_SITE",
+    "200",
+    "Tips and source messages the whole site accepts per 10 minutes (over Tor every source shares one address).",
+)
+_declare(
+    "CLARION_CHANNEL_DAILY_BYTES",
+    str(20 * 1024**3),
+    "Default for new channels: bytes of files a channel accepts per 24 hours, bounding disk use.",
+)
+_declare(
+    "CLARION_HASHING_SLOTS",
+    "2",
+    "Argon2id hashes (staff passwords, receipts) run at once on this host, across all workers.",
 )
 
 

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
+    "clarion.web",
     "clarion.accounts",
     "clarion.intake",
     "clarion.casework",
@@ -65,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "clarion.accounts.sessions.StaffSessionTimeoutMiddleware",
+    # Records refused authorisations of logged-in staff; answers a full hashing queue with 503.
+    "clarion.web.middleware.SecurityEventMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
 
@@ -115,13 +118,32 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- cache (rate limits live here, in memory only) -------------------------------------------
+# --- cache -------------------------------------------------------------------------------------
+# Rate limits are not kept in a cache (clarion/web/throttle.py: a table every worker shares).
+# Rendered reader pages have a cache of their own, so that however many pages a flood makes
+# them render, they can only push out other pages (clarion/publishing/caching.py).
+PUBLIC_PAGES_CACHE = "public_pages"
+PUBLIC_PAGES_MAX_ENTRIES = 1000  # about 30 MB per worker at 30 KB a page
 _cache_url = env_str("CACHE_URL")
 if _cache_url:
     refuse_plaintext_cache(_cache_url, allow_plaintext="cache" in _plaintext_allowed)
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url},
+        PUBLIC_PAGES_CACHE: {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+            "KEY_PREFIX": "public-pages",
+        },
+    }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+        PUBLIC_PAGES_CACHE: {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "public-pages",
+            "OPTIONS": {"MAX_ENTRIES": PUBLIC_PAGES_MAX_ENTRIES},
+        },
+    }
 
 # --- email notifications (never any content: DESIGN) ------------------------------------------
 globals().update(email_settings(env_str("EMAIL_URL"), allow_plaintext="email" in _plaintext_allowed))
@@ -138,7 +160,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+# Django's Argon2id hasher, run only inside one of the host's few hashing slots (M4).
+PASSWORD_HASHERS = ["clarion.web.hashing.BoundedArgon2PasswordHasher"]
+CLARION_HASHING_SLOTS = env_int("CLARION_HASHING_SLOTS")
 
 _cookie_prefix = "__Host-" if HTTPS else ""
 SESSION_COOKIE_NAME = f"{_cookie_prefix}clarion-staff"
@@ -154,6 +178,8 @@ STAFF_PENDING_COOKIE_NAME = f"{_cookie_prefix}clarion-staff-pending"
 STAFF_ENROL_COOKIE_NAME = f"{_cookie_prefix}clarion-staff-enrol"
 # The staff page asked for before logging in (clarion/accounts/login_target.py): never in a URL.
 STAFF_TARGET_COOKIE_NAME = f"{_cookie_prefix}clarion-staff-target"
+# Set after a login with both factors: that browser skips the per-account login counter (L9).
+STAFF_DEVICE_COOKIE_NAME = f"{_cookie_prefix}clarion-staff-device"
 LOGIN_URL = "/staff/login/"
 # The landing page sends each person on to their work (the inbox for reviewers).
 LOGIN_REDIRECT_URL = "/staff/"
@@ -166,7 +192,8 @@ OTP_TOTP_ISSUER = "Clarion"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # django-otp's own per-device delay doubles without bound (2^n seconds): anyone who knows a
 # password could lock its owner out for days. clarion/accounts/throttle.py limits code
-# guessing instead, per account and per address, with a cap of minutes.
+# guessing instead, per account and per address, with a cap of minutes, counted in the
+# shared table of clarion/web/throttle.py.
 OTP_TOTP_THROTTLE_FACTOR = 0
 CSRF_COOKIE_NAME = f"{_cookie_prefix}clarion-csrf"
 CSRF_COOKIE_SECURE = HTTPS
@@ -182,6 +209,9 @@ SOURCE_SESSION_SECONDS = env_int("CLARION_SOURCE_SESSION_SECONDS")
 SOURCE_SESSION_MAX_SECONDS = 8 * 3600
 # Carries a sent form's one-time token from the POST to the page that shows its receipt once.
 SOURCE_RECEIPT_COOKIE_NAME = f"{_cookie_prefix}clarion-receipt"
+# Floods of junk tips and messages (M4): per keyed address, and for the whole site.
+CLARION_SOURCE_POSTS_PER_ADDRESS = env_int("CLARION_SOURCE_POSTS_PER_ADDRESS")
+CLARION_SOURCE_POSTS_PER_SITE = env_int("CLARION_SOURCE_POSTS_PER_SITE")
 
 # --- security headers (DESIGN property 4) ------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -223,6 +253,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 CLARION_MAX_FILES = env_int("CLARION_MAX_FILES")
 CLARION_MAX_FILE_BYTES = env_int("CLARION_MAX_FILE_BYTES")
 CLARION_MAX_SUBMISSION_BYTES = env_int("CLARION_MAX_SUBMISSION_BYTES")
+CLARION_CHANNEL_DAILY_BYTES = env_int("CLARION_CHANNEL_DAILY_BYTES")
 CLARION_SWEEP_GRACE_SECONDS = env_int("CLARION_SWEEP_GRACE_SECONDS")
 CLARION_ONION_ADDRESS = env_str("CLARION_ONION_ADDRESS")
 CLARION_BLOB_DIR = DATA_DIR / "blobs"
@@ -265,5 +296,8 @@ LOGGING = {
         # but keep the log to what operators need.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "ERROR"},
+        # Failed logins, guesses, throttling, refused access: no address, user names tagged
+        # (clarion/web/security_events.py).
+        "clarion.security": {"level": "INFO"},
     },
 }

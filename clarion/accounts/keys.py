@@ -10,6 +10,7 @@ from clarion import vault
 from clarion.accounts.codes import OneTimeCode, generate_code, normalise_code
 from clarion.accounts.models import KeyCustody
 from clarion.vault import DEFAULT_KDF, KdfParams, KeyPair
+from clarion.web.hashing import hashing_slot
 
 # Tests only: a cheap derivation, switched on by tests/settings.py alone.
 INSECURE_FAST_KDF = KdfParams(time_cost=1, memory_cost_kib=8, parallelism=1)
@@ -23,12 +24,14 @@ def kdf_params() -> KdfParams:
 def _wrap(keypair: KeyPair, secret: str) -> tuple[bytes, bytes]:
     """Return (salt, the identity wrapped to a key derived from `secret`)."""
     salt = secrets.token_bytes(16)
-    secret_key = vault.derive_identity(secret.encode(), salt=salt, params=kdf_params())
+    with hashing_slot():
+        secret_key = vault.derive_identity(secret.encode(), salt=salt, params=kdf_params())
     return salt, vault.wrap_secrets({"identity": keypair.identity}, [secret_key.recipient])
 
 
 def _unwrap(wrapped: bytes, salt: bytes, secret: str) -> KeyPair:
-    secret_key = vault.derive_identity(secret.encode(), salt=salt, params=kdf_params())
+    with hashing_slot():  # Argon2id: at most a few at once on this host (M4)
+        secret_key = vault.derive_identity(secret.encode(), salt=salt, params=kdf_params())
     return vault.keypair_from_identity(vault.unwrap_secrets(wrapped, [secret_key.identity])["identity"])
 
 

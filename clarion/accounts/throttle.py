@@ -1,93 +1,73 @@
-"""Slow down password and code guessing at the staff login, without locking anyone out for long.
+"""Slow down password, one-time code and invitation-code guessing, without locking the owner out.
 
-Failures are counted in the cache (memory, or Redis: never the database) twice: per account
-and per client address. Both keys are HMACs under a key that lives only in the cache and
-rotates, so the cache never holds an address or a user name in the clear.
+The counting itself is clarion.web.throttle (a table every worker shares, each attempt taken
+atomically before the password or code is checked). The numbers, also in docs/security.md:
 
-After FREE_FAILURES failures each further one doubles the wait, up to MAX_WAIT_SECONDS. The
-counters expire WINDOW_SECONDS after the last failure. So a lockout lasts minutes: someone who
-types a victim's user name wrong on purpose delays them by at most MAX_WAIT_SECONDS per round
-of failures, and the per-address limit slows down whoever does it.
+- Per account and per client address, five failures are free; after that each failure makes
+  the next attempt wait twice as long, from 5 seconds up to MAX_WAIT_SECONDS (10 minutes).
+  The wait runs from the last attempt that was checked; refused attempts do not lengthen it,
+  so no lock lasts longer than 10 minutes after the last checked failure. Counts are
+  forgotten FORGET_AFTER_SECONDS (30 minutes) after the last checked failure.
+- The password step and the one-time-code step count together, so a stolen password does
+  not open a fresh budget for guessing codes (django-otp's own throttle is off: settings).
+- A success gives its attempt back; a complete login (both factors) also forgets the
+  account's failures.
+- No victim lockout (L9, ASVS 6.3.1): whoever knows a user name can keep that account's
+  counter tripped by failing once every 10 minutes. A browser that completed a login of that
+  account (both factors) in the last DEVICE_DAYS carries a device cookie
+  (clarion.accounts.devices); from it, the account's counter is skipped, never the address's.
+  The owner keeps logging in from their own browsers while the attack goes on.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import math
-import secrets
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
-
-from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from clarion.accounts import devices
+from clarion.web import throttle as web_throttle
+from clarion.web.throttle import Backoff, Limit, Scope, Ticket
 
 FREE_FAILURES = 5
 FIRST_WAIT_SECONDS = 5
 MAX_WAIT_SECONDS = 10 * 60
-WINDOW_SECONDS = 30 * 60
-KEY_LIFETIME = 6 * 3600
+FORGET_AFTER_SECONDS = 30 * 60
 
-# The one clock of this module: tests replace it to let a lockout run out.
-now: Callable[[], float] = time.time
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What a counter is about: 'account' (a user name) or 'address' (a client address)."""
-
-    kind: str
-    value: str
-
-
-def bucket_key(scope: Scope, hmac_key: bytes) -> str:
-    """Return the cache key for `scope`: its kind and an HMAC of its value, never the value."""
-    value = scope.value.casefold() if scope.kind == "account" else scope.value
-    digest = hmac.new(hmac_key, f"{scope.kind}\0{value}".encode(), hashlib.sha256).hexdigest()
-    return f"staff-login-failures:{scope.kind}:{digest}"
+STAFF_LOGIN = Backoff(
+    name="staff-login",
+    free=FREE_FAILURES,
+    first_wait=FIRST_WAIT_SECONDS,
+    max_wait=MAX_WAIT_SECONDS,
+    forget_after=FORGET_AFTER_SECONDS,
+)
+# Invitation codes carry 130 bits; the limit keeps guessing from costing the server anything.
+INVITATION = Backoff(
+    name="invitation",
+    free=FREE_FAILURES,
+    first_wait=FIRST_WAIT_SECONDS,
+    max_wait=MAX_WAIT_SECONDS,
+    forget_after=FORGET_AFTER_SECONDS,
+)
 
 
-def _hmac_key() -> bytes:
-    return bytes.fromhex(cache.get_or_set("staff-throttle-key", lambda: secrets.token_hex(32), KEY_LIFETIME))
+def login_limits(request: HttpRequest, username: str) -> list[Limit]:
+    """Return the counters an attempt to prove who `username` is, from this request, counts against."""
+    limits = [Limit(STAFF_LOGIN, Scope.address(request))]
+    if not devices.is_known_device(request, username):
+        limits.insert(0, Limit(STAFF_LOGIN, Scope.account(username)))
+    return limits
 
 
-def scopes_for(request: HttpRequest, username: str) -> list[Scope]:
-    """Return the counters a login attempt with `username` from this request touches."""
-    return [Scope("account", username), Scope("address", request.META.get("REMOTE_ADDR", ""))]
+def take_login_attempt(request: HttpRequest, username: str) -> Ticket:
+    """Take one attempt at a password, one-time code or recovery for `username`, before it is checked."""
+    return web_throttle.take(login_limits(request, username))
 
 
-def wait_after(failures: int) -> int:
-    """Return the seconds to wait after `failures` consecutive failures."""
-    if failures < FREE_FAILURES:
-        return 0
-    return min(MAX_WAIT_SECONDS, FIRST_WAIT_SECONDS * 2 ** min(failures - FREE_FAILURES, 20))
+def take_invitation_attempt(request: HttpRequest) -> Ticket:
+    """Take one attempt at an invitation code from this request's address, before it is checked."""
+    return web_throttle.take([Limit(INVITATION, Scope.address(request))])
 
 
-def seconds_to_wait(scopes: list[Scope]) -> int:
-    """Return how long before the next attempt is heard (0: go)."""
-    key = _hmac_key()
-    waits = [0]
-    for scope in scopes:
-        state = cache.get(bucket_key(scope, key))
-        if state:
-            waits.append(max(0, math.ceil(state["until"] - now())))
-    return max(waits)
-
-
-def record_failure(scopes: list[Scope]) -> None:
-    """Count a failed attempt against every scope."""
-    key = _hmac_key()
-    for scope in scopes:
-        bucket = bucket_key(scope, key)
-        state = cache.get(bucket) or {"failures": 0, "until": 0.0}
-        state["failures"] += 1
-        state["until"] = now() + wait_after(state["failures"])
-        cache.set(bucket, state, WINDOW_SECONDS + MAX_WAIT_SECONDS)
-
-
-def clear_failures(scopes: list[Scope]) -> None:
-    """Forget the failures of a person who just succeeded."""
-    key = _hmac_key()
-    for scope in scopes:
-        cache.delete(bucket_key(scope, key))
+def wait_message(seconds: int) -> str:
+    """Return what a refused person reads: how long to wait."""
+    return _("Too many failed attempts. Wait %(seconds)s seconds, then try again.") % {"seconds": seconds}

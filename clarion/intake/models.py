@@ -26,6 +26,10 @@ def default_max_submission_bytes() -> int:
     return settings.CLARION_MAX_SUBMISSION_BYTES
 
 
+def default_daily_byte_budget() -> int:
+    return settings.CLARION_CHANNEL_DAILY_BYTES
+
+
 class ChannelQuerySet(models.QuerySet):
     def open(self) -> ChannelQuerySet:
         """Return the channels sources may send tips through."""
@@ -48,6 +52,14 @@ class Channel(models.Model):
     max_files = models.PositiveIntegerField(default=default_max_files)
     max_file_bytes = models.PositiveBigIntegerField(default=default_max_file_bytes)
     max_submission_bytes = models.PositiveBigIntegerField(default=default_max_submission_bytes)
+    # Bounds the disk a flood of files can fill (M4); counted in clarion.intake.throttle.
+    daily_byte_budget = models.PositiveBigIntegerField(
+        default=default_daily_byte_budget,
+        help_text=(
+            "Bytes of files sources may send through this channel in 24 hours, tips and messages "
+            "together. Past it, files are refused with a message; text is still accepted."
+        ),
+    )
     is_open = models.BooleanField(default=True, help_text="Closed channels accept no new tips.")
     # EU Directive 2019/1937 Art. 9(1)(b) and (f); national law or policy may shorten them.
     acknowledge_within_days = models.PositiveSmallIntegerField(

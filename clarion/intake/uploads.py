@@ -9,17 +9,21 @@ the disk and memory stays flat whatever the file size (DESIGN property 1).
 Limits (file count, per-file and per-submission size) are checked as bytes arrive. A file
 over a limit is discarded chunk by chunk rather than stopping the request, so that every
 text answer in the form still arrives and can be shown back to the source with the error.
+
+A file part under a field name the form does not have is never written at all, not even
+as an orphan for the sweep to find later (security review M4: stray parts filled the disk).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopFutureHandlers
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
 
 from clarion.vault import AgeRecipientStr, BlobName, BlobStore, EncryptingBlobWriter
 
@@ -65,12 +69,30 @@ class UploadReport:
     beyond_count: list[_Refused] = field(default_factory=list)
     over_total: list[_Refused] = field(default_factory=list)
     not_allowed: list[_Refused] = field(default_factory=list)
+    unexpected: list[_Refused] = field(default_factory=list)
     total_bytes: int = 0
+    # The channel's daily byte budget had no room for this post (clarion.intake.throttle).
+    budget_spent: bool = False
 
     def errors(self, limits: UploadLimits) -> list[str]:
         """Return one plain message per problem, saying what to do about it."""
         messages = []
-        if self.not_allowed:
+        if self.unexpected:
+            messages.append(
+                _(
+                    "The form arrived with a file in a place it has no place for, so nothing was sent "
+                    "and no file was kept. Load the form again and attach your files there."
+                )
+            )
+        if self.not_allowed and self.budget_spent:
+            messages.append(
+                _(
+                    "This channel has received as many files today as it can store. Nothing was sent. "
+                    "Send your words now without the files, and the files tomorrow from your inbox, "
+                    "with your receipt."
+                )
+            )
+        elif self.not_allowed:
             messages.append(
                 "This channel does not accept files. Describe the documents in your message instead, "
                 "or choose a channel that accepts files."
@@ -112,11 +134,23 @@ class EncryptingUploadHandler(FileUploadHandler):
         store: BlobStore,
         recipients: Sequence[AgeRecipientStr],
         limits: UploadLimits,
+        file_fields: Collection[str] | None = None,
+        reserve_files: Callable[[], bool] | None = None,
     ) -> None:
+        """Take files for `file_fields` only (the form's file fields; `receive_upload_form` always
+        gives them); None takes any name, for tests of the limits alone.
+
+        `reserve_files` is asked once, when the first file that would be kept arrives, whether
+        the channel's daily byte budget has room for this post; if not, every file is refused.
+        A post without files never asks (and costs the budget nothing).
+        """
         super().__init__(request)
         self.store = store
         self.recipients = list(recipients)
         self.limits = limits
+        self.file_fields = None if file_fields is None else frozenset(file_fields)
+        self.reserve_files = reserve_files
+        self._reserved: bool | None = None
         self.report = UploadReport()
         self._writer: EncryptingBlobWriter | None = None
         self._current: _Refused | None = None
@@ -135,6 +169,10 @@ class EncryptingUploadHandler(FileUploadHandler):
         files_so_far = len(self.report.accepted) + len(self.report.too_large) + len(self.report.over_total)
         if not self.limits.files_allowed:
             self._current_refusal = self.report.not_allowed
+        elif self.file_fields is not None and field_name not in self.file_fields:
+            self._current_refusal = self.report.unexpected
+        elif not self._budget_has_room():
+            self._current_refusal = self.report.not_allowed
         elif files_so_far >= self.limits.max_files:
             self._current_refusal = self.report.beyond_count
         elif self._declared_too_large:
@@ -143,6 +181,12 @@ class EncryptingUploadHandler(FileUploadHandler):
             self._current_refusal = None
             self._writer = self.store.open_encrypting_writer(self.recipients)
         raise StopFutureHandlers()
+
+    def _budget_has_room(self) -> bool:
+        if self._reserved is None:
+            self._reserved = self.reserve_files() if self.reserve_files is not None else True
+            self.report.budget_spent = not self._reserved
+        return self._reserved
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
         if self._current is None:  # pragma: no cover - Django calls new_file first

@@ -105,12 +105,19 @@ def _limits(channel: Channel) -> UploadLimits:
     )
 
 
+def _read_and_drop_files(request: HttpRequest) -> None:
+    """Parse a post that cannot be accepted: its text is kept for the form, its files dropped unread."""
+    request.upload_handlers = [DiscardingUploadHandler(request)]
+    request.POST  # noqa: B018 - parsing happens on first access
+
+
 def receive_upload_form(
     request: HttpRequest,
     make_form: Callable[[Any, Any], forms.Form],
     *,
     limits: UploadLimits,
     recipient: AgeRecipientStr,
+    reserve_files: Callable[[], bool] | None = None,
 ) -> tuple[forms.Form, list[str], UploadReport]:
     """Parse a posted form whose files are encrypted to `recipient` as they arrive.
 
@@ -120,7 +127,17 @@ def receive_upload_form(
     refused post stays.
     """
     store = blob_store()
-    handler = EncryptingUploadHandler(request, store=store, recipients=[recipient], limits=limits)
+    # Only the form's own file fields are written; a part under any other name never is (M4).
+    blank = make_form(None, None)
+    file_fields = {name for name, field in blank.fields.items() if isinstance(field, forms.FileField)}
+    handler = EncryptingUploadHandler(
+        request,
+        store=store,
+        recipients=[recipient],
+        limits=limits,
+        file_fields=file_fields,
+        reserve_files=reserve_files,
+    )
     parse_upload(request, handler)
     form = make_form(request.POST, request.FILES)
     problems = handler.report.errors(limits)
@@ -182,6 +199,20 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
         context = {"channel": channel, "fields_html": _blank_fields(channel), "form_token": new_form_token()}
         return render(request, "intake/submit.html", context)
 
+    # Floods (M4): the post and its bytes are counted before a byte of its body is read.
+    post = throttle.take_source_post(request)
+    if not post.allowed:
+        _read_and_drop_files(request)
+        sent_token = read_form_token(request.POST.get("form_token", ""))
+        context = {
+            "channel": channel,
+            "form": SubmissionForm(request.POST, channel=channel),
+            "problems": [throttle.busy_message(post.wait_seconds)],
+            "files_not_kept": FILES_NOT_KEPT,
+            "form_token": sent_token.value if sent_token else new_form_token(),
+        }
+        return _busy(render(request, "intake/submit.html", context, status=429), post.wait_seconds)
+    budget = throttle.ChannelBytes(request, channel)
     # The tip's keys exist before its first byte arrives, so files are encrypted as they stream in.
     keys = vault.new_tip_keys()
     form, problems, report = receive_upload_form(
@@ -189,6 +220,7 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
         lambda data, files: SubmissionForm(data, files, channel=channel),
         limits=_limits(channel),
         recipient=keys.conversation.recipient,
+        reserve_files=budget.reserve,
     )
     token = read_form_token(request.POST.get("form_token", ""))
     if token is None:
@@ -197,9 +229,11 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
     elif not problems and form_was_sent(token):
         # The same form again (a reload, a double click): its tip exists; show its receipt page.
         report.discard(blob_store())
+        budget.settle(0)
         return _to_receipt(token)
     if problems or form.errors:
         report.discard(blob_store())
+        budget.settle(0)
         context = {
             "channel": channel,
             "form": form,
@@ -220,10 +254,13 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
     except FormAlreadySent:
         # Posted twice at once: the other post committed the tip; this one's files go.
         report.discard(blob_store())
+        budget.settle(0)
         return _to_receipt(token)
     except Exception:
         report.discard(blob_store())
+        budget.settle(0)
         raise
+    budget.settle(report.total_bytes)
     return _to_receipt(token)
 
 
@@ -273,23 +310,22 @@ def login(request: HttpRequest) -> HttpResponse:
     if csrf_failed(request):
         context["problems"] = [EXPIRED_FORM]
         return render(request, "intake/login.html", context, status=403)
-    wait = throttle.seconds_to_wait(request)
-    if wait:
-        context["problems"] = [
-            f"Too many receipts were tried from your connection. Wait {wait} seconds, then try again."
-        ]
+    # Taken before the receipt's Argon2id pass, so parallel guesses cannot all slip through (M3).
+    attempt = throttle.take_receipt_attempt(request)
+    if not attempt.allowed:
+        context["problems"] = [throttle.receipt_wait_message(attempt.wait_seconds)]
         return render(request, "intake/login.html", context, status=429)
     if not form.is_valid():
+        attempt.refund()
         return render(request, "intake/login.html", context, status=400)
     access = access_tip_for_source(form.cleaned_data["receipt"])
     if access is None:
-        throttle.record_failure(request)
         form.add_error(
             "receipt",
             "No tip matches this receipt. Check each word against what you wrote down and try again.",
         )
         return render(request, "intake/login.html", context, status=400)
-    throttle.clear_failures(request)
+    attempt.refund()
     pending = form.cleaned_data.get("pending_message", "")
     if pending:
         form = FollowUpForm(initial={"message": pending}, channel=access.tip.channel)
@@ -331,17 +367,33 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _render_inbox(request, access, FollowUpForm(channel=channel))
 
-    form, problems, _ = receive_upload_form(
+    post = throttle.take_source_post(request)
+    if not post.allowed:
+        _read_and_drop_files(request)
+        form = FollowUpForm(request.POST, channel=channel)
+        problems = [throttle.busy_message(post.wait_seconds)]
+        response = _render_inbox(request, access, form, problems=problems, notice=FILES_NOT_KEPT, status=429)
+        return _busy(response, post.wait_seconds)
+    budget = throttle.ChannelBytes(request, channel)
+    form, problems, report = receive_upload_form(
         request,
         lambda data, files: FollowUpForm(data, files, channel=channel),
         limits=_limits(channel),
         recipient=access.tip.conversation_public_key,
+        reserve_files=budget.reserve,
     )
     if problems or form.errors:
+        budget.settle(0)
         return _render_inbox(request, access, form, problems=problems, notice=FILES_NOT_KEPT, status=400)
-    do_send_source_message(
-        tip=access.tip, message=form.cleaned_data["message"], uploads=form.cleaned_data.get("attachments", [])
-    )
+    try:
+        do_send_source_message(
+            tip=access.tip, message=form.cleaned_data["message"], uploads=form.cleaned_data.get("attachments", [])
+        )
+    except Exception:
+        report.discard(blob_store())
+        budget.settle(0)
+        raise
+    budget.settle(report.total_bytes)
     return render(request, "intake/sent.html", {})
 
 
@@ -361,6 +413,11 @@ def download_file(request: HttpRequest, file_id: int) -> HttpResponse:
     except (vault.BlobPathError, vault.DecryptionError):
         message = _("This file cannot be opened any more. Ask us in a message to send it again.")
         return render(request, "intake/file_gone.html", {"message": message}, status=410)
+
+
+def _busy(response: HttpResponse, seconds: int) -> HttpResponse:
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 def _session_ended(request: HttpRequest) -> HttpResponse:

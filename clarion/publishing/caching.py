@@ -10,6 +10,13 @@ a second. Readers' responses also carry `Cache-Control: public` for a CDN or rev
 Reader pages never touch the session or the CSRF token, so they set no cookie (DESIGN: no
 trackers); `_cacheable` refuses to store a response that carries one anyway. Stored pages are
 served by `PublicPageCacheMiddleware`, early in the middleware stack.
+
+Pages are kept in a cache of their own (settings.PUBLIC_PAGES_CACHE, at most
+PUBLIC_PAGES_MAX_ENTRIES pages per process): a flood of distinct addresses can only push out
+other pages, never anything else kept in a cache (security review M3). The addresses that can
+be stored are bounded by what is published: only 200 answers are kept, only `?page=N` is part
+of the address, and unknown posts, tags, categories, empty months and pages past the last
+answer 404.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
@@ -68,6 +75,10 @@ def drop_public_pages() -> None:
 def _key(request: HttpRequest) -> str:
     path = hashlib.sha256(f"{request.get_host()}{request.get_full_path()}".encode()).hexdigest()
     return f"publishing:page:{current_generation()}:{path}"
+
+
+def _pages():  # noqa: ANN202 - a Django cache
+    return caches[settings.PUBLIC_PAGES_CACHE]
 
 
 def _cacheable(response: HttpResponse) -> bool:
@@ -116,7 +127,7 @@ class PublicPageCacheMiddleware:
             # meant to fill the cache) is rendered without being stored.
             return self.get_response(request)
         key = _key(request)
-        stored = cache.get(key)
+        stored = _pages().get(key)
         if stored is not None:
             status, content, headers = stored
             response = HttpResponse(content, status=status)
@@ -125,5 +136,5 @@ class PublicPageCacheMiddleware:
             return response
         response = self.get_response(request)
         if request.method == "GET" and getattr(request, "clarion_public_page", False) and _cacheable(response):
-            cache.set(key, (response.status_code, response.content, list(response.items())), RENDERED_TIMEOUT)
+            _pages().set(key, (response.status_code, response.content, list(response.items())), RENDERED_TIMEOUT)
         return response

@@ -166,11 +166,15 @@ def tag_archive(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 @public_page
 def month_archive(request: HttpRequest, year: int, month: int) -> HttpResponse:
-    if not (1 <= month <= 12 and 1 <= year <= 9999):
+    # Only months with posts are pages: any year and month could otherwise make a new page to
+    # render and cache (security review M3), and December 9999 overflowed the date (L1).
+    if not (1 <= month <= 12 and 1 <= year <= 9998):
         raise Http404("No such month.")
     start = dt.datetime(year, month, 1, tzinfo=dt.UTC)
     end = dt.datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=dt.UTC)
     posts = _public_posts().filter(first_published_at__gte=start, first_published_at__lt=end)
+    if not posts.exists():
+        raise Http404("Nothing was published that month.")
     return _archive(request, posts, heading=f"Published in {start:%B %Y}")
 
 

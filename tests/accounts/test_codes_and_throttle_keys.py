@@ -1,4 +1,4 @@
-"""Properties of one-time codes and of the login throttle's cache keys."""
+"""Properties of one-time codes and of the login throttle's counter keys."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from clarion.accounts import throttle
 from clarion.accounts.codes import ALPHABET, CODE_LENGTH, code_hash, generate_code, normalise_code
+from clarion.web.throttle import Limit, Scope, bucket_key
 
 hmac_keys = st.binary(min_size=32, max_size=32)
 addresses = st.one_of(st.ip_addresses().map(str), st.text(max_size=60))
@@ -46,35 +47,38 @@ def test_anything_typed_either_normalises_to_a_full_code_or_is_refused(typed):
     assert canonical is None or (len(canonical) == CODE_LENGTH and set(canonical) <= set(ALPHABET))
 
 
+def key_of(kind: str, value: str, hmac_key: bytes) -> str:
+    scope = Scope.account(value) if kind == "account" else Scope(kind, value)
+    return bucket_key(Limit(throttle.STAFF_LOGIN, scope), hmac_key)
+
+
 @given(st.text(alphabet=string.ascii_letters + string.digits + "._@+-", min_size=1, max_size=150), hmac_keys)
 def test_throttle_keys_never_contain_the_user_name_and_ignore_its_case(username, key):
-    bucket = throttle.bucket_key(throttle.Scope("account", username), key)
+    bucket = key_of("account", username, key)
 
-    assert username not in bucket.split(":", 2)[2] or len(username) < 3
-    assert bucket == throttle.bucket_key(throttle.Scope("account", username.upper()), key)
+    assert username.casefold() not in bucket.split(":", 2)[2] or len(username) < 3
+    assert bucket == key_of("account", username.upper(), key)
 
 
 @given(addresses, hmac_keys, hmac_keys)
 def test_throttle_keys_never_contain_the_address_and_change_with_the_rotating_key(address, key, other_key):
-    bucket = throttle.bucket_key(throttle.Scope("address", address), key)
+    bucket = key_of("address", address, key)
 
     if len(address) >= 3:
         assert address not in bucket
     if key != other_key:
-        assert bucket != throttle.bucket_key(throttle.Scope("address", address), other_key)
+        assert bucket != key_of("address", address, other_key)
 
 
 @given(st.text(max_size=40), hmac_keys)
 def test_an_account_and_an_address_never_share_a_counter(value, key):
-    assert throttle.bucket_key(throttle.Scope("account", value), key) != throttle.bucket_key(
-        throttle.Scope("address", value), key
-    )
+    assert key_of("account", value, key) != key_of("address", value, key)
 
 
 @given(st.integers(min_value=0, max_value=10_000))
 def test_the_wait_grows_with_failures_but_never_beyond_the_cap(failures):
-    wait = throttle.wait_after(failures)
+    wait = throttle.STAFF_LOGIN.wait_after(failures)
 
     assert 0 <= wait <= throttle.MAX_WAIT_SECONDS
     assert (wait == 0) == (failures < throttle.FREE_FAILURES)
-    assert throttle.wait_after(failures + 1) >= wait
+    assert throttle.STAFF_LOGIN.wait_after(failures + 1) >= wait

@@ -11,6 +11,7 @@ from clarion import vault
 from clarion.accounts import staff_keys, throttle
 from clarion.accounts.decorators import reviewer_required
 from clarion.accounts.views.login import PENDING
+from clarion.web import throttle as web_throttle
 from tests.accounts.helpers import (
     PASSWORD,
     add_authenticator,
@@ -192,8 +193,12 @@ def test_logout_ends_the_session_forgets_the_key_and_clears_the_site(rita):
     response = client.post("/staff/logout/", csrf(client))
 
     assert response.status_code == 200
-    assert response["Clear-Site-Data"] == '"cache", "cookies", "storage"'
-    assert response.cookies[KEY_COOKIE].value == ""
+    assert response["Clear-Site-Data"] == '"cache", "storage"'
+    for name in (KEY_COOKIE, settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME):
+        assert response.cookies[name].value == "" and response.cookies[name]["max-age"] == 0, name
+    # The device cookie stays, so that its owner can log in while their name is under attack (L9).
+    assert settings.STAFF_DEVICE_COOKIE_NAME not in response.cookies
+    assert client.cookies[settings.STAFF_DEVICE_COOKIE_NAME].value
     assert not Session.objects.filter(session_key=session_key).exists()
     assert client.get("/staff/account/").status_code == 302
 
@@ -240,13 +245,13 @@ def test_repeated_failures_from_one_address_slow_down_every_account_tried_from_i
 
 
 def test_a_lockout_runs_out_after_minutes(rita, monkeypatch):
-    start = throttle.now()
+    start = web_throttle.now()
     for _ in range(throttle.FREE_FAILURES + 3):
-        monkeypatch.setattr(throttle, "now", lambda: start)
+        monkeypatch.setattr(web_throttle, "now", lambda: start)
         submit_password(Client(), "rita", "wrong horse battery staple")
     assert submit_password(Client(), "rita").status_code == 429
 
-    monkeypatch.setattr(throttle, "now", lambda: start + throttle.MAX_WAIT_SECONDS + 1)
+    monkeypatch.setattr(web_throttle, "now", lambda: start + throttle.MAX_WAIT_SECONDS + 1)
 
     assert submit_password(Client(), "rita").status_code == 302
 
@@ -262,6 +267,76 @@ def test_wrong_codes_count_as_failures_too(rita):
     response = submit_code(client, code_for(device.bin_key))
 
     assert response.status_code == 429
+
+
+# --- no victim lockout (L9) -----------------------------------------------------------------
+
+ATTACKER = "203.0.113.66"
+
+
+def attack(username: str, attempts: int = 12) -> None:
+    """Send wrong passwords for `username` from the attacker's address until its counter is tripped."""
+    for _ in range(attempts):
+        submit_password(Client(REMOTE_ADDR=ATTACKER), username, "wrong horse battery staple")
+
+
+def known_browser(user, device) -> Client:  # noqa: ANN001
+    """Return the owner's browser after a complete login (both factors) and a logout."""
+    client = staff_browser()
+    assert log_in(client, user, device).status_code == 302
+    client.post("/staff/logout/", csrf(client))
+    return client
+
+
+def test_the_owner_logs_in_from_a_browser_they_used_before_while_their_account_is_under_attack(rita):
+    user, device, _ = rita
+    browser = known_browser(user, device)
+
+    attack("rita")
+
+    assert submit_password(Client(REMOTE_ADDR="198.51.100.30"), "rita").status_code == 429
+    assert log_in(browser, user, device, steps_ahead=1).status_code == 302
+    assert browser.get("/staff/account/").status_code == 200
+
+
+def test_a_known_browser_still_counts_against_its_address(rita):
+    user, device, _ = rita
+    browser = known_browser(user, device)
+    for _ in range(throttle.FREE_FAILURES):
+        assert submit_password(browser, "rita", "wrong horse battery staple").status_code == 400
+
+    assert submit_password(browser, "rita").status_code == 429
+
+
+def test_a_device_cookie_spares_only_its_own_account(rita):
+    user, device, _ = rita
+    browser = known_browser(user, device)
+    make_staff("sam", "reviewer")
+
+    attack("sam")
+
+    assert submit_password(browser, "sam").status_code == 429
+
+
+def test_a_device_cookie_stops_sparing_after_the_password_changes(rita):
+    user, device, _ = rita
+    browser = known_browser(user, device)
+    user.set_password("a brand new password for rita")
+    user.save()
+
+    attack("rita")
+
+    assert submit_password(browser, "rita", "a brand new password for rita").status_code == 429
+
+
+def test_a_forged_or_foreign_device_cookie_spares_nothing(rita):
+    sue = known_browser(*make_staff("sue", "reviewer")[:2])
+    attack("rita")
+    forged = Client()
+    forged.cookies[settings.STAFF_DEVICE_COOKIE_NAME] = f"{rita[0].pk}:" + "0" * 64 + ":1abcde:forged"
+
+    assert submit_password(forged, "rita").status_code == 429
+    assert submit_password(sue, "rita").status_code == 429
 
 
 def _problems(response) -> str:  # noqa: ANN001
@@ -304,16 +379,16 @@ def test_a_password_set_outside_clarion_logs_nobody_in_and_says_what_to_do(rita)
 
 def test_many_wrong_codes_lock_the_authenticator_for_minutes_only(rita, monkeypatch):
     user, device, _ = rita
-    start = throttle.now()
-    monkeypatch.setattr(throttle, "now", lambda: start)
+    start = web_throttle.now()
+    monkeypatch.setattr(web_throttle, "now", lambda: start)
     client = Client()
     submit_password(client, "rita")
     wrong = f"{(int(code_for(device.bin_key)) + 1) % 1_000_000:06d}"
     for n in range(30):
-        monkeypatch.setattr(throttle, "now", lambda n=n: start + n * throttle.MAX_WAIT_SECONDS)
+        monkeypatch.setattr(web_throttle, "now", lambda n=n: start + n * throttle.MAX_WAIT_SECONDS)
         submit_code(client, wrong)
 
-    monkeypatch.setattr(throttle, "now", lambda: start + 31 * throttle.MAX_WAIT_SECONDS)
+    monkeypatch.setattr(web_throttle, "now", lambda: start + 31 * throttle.MAX_WAIT_SECONDS)
     fresh = Client()
     submit_password(fresh, "rita")
 

@@ -30,6 +30,7 @@ def test_admin_adds_a_channel_with_an_ordered_choice_question(admin_client, revi
         "max_files": 3,
         "max_file_bytes": 1000,
         "max_submission_bytes": 2000,
+        "daily_byte_budget": 10_000_000,
         "is_open": "on",
         "position": 1,
         "acknowledge_within_days": 7,
@@ -66,3 +67,11 @@ def test_admin_pages_for_channels_and_guidance_render(admin_client, channel):
         "/staff/admin/intake/guidancepage/add/",
     ]:
         assert admin_client.get(url).status_code == 200
+
+
+def test_new_channels_get_the_configured_daily_byte_budget_and_the_admin_shows_it(admin_client, settings):
+    channel = Channel.objects.create(name="Fraud", slug="fraud", description="Money.")
+
+    assert channel.daily_byte_budget == settings.CLARION_CHANNEL_DAILY_BYTES
+    page = admin_client.get(f"/staff/admin/intake/channel/{channel.pk}/change/")
+    assert 'name="daily_byte_budget"' in page.content.decode()

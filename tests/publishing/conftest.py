@@ -15,7 +15,7 @@ import itertools
 from collections.abc import Callable, Iterable
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import Client
 
 PASSWORD = "correct horse battery staple"
@@ -87,9 +87,11 @@ def _fresh_public_cache():
     from clarion.publishing.caching import forget_generation
 
     cache.clear()
+    caches["public_pages"].clear()
     forget_generation()
     yield
     cache.clear()
+    caches["public_pages"].clear()
     forget_generation()
 
 

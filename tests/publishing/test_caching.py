@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.db.models import F
 from django.test import Client
@@ -18,9 +18,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     cache.clear()
+    caches["public_pages"].clear()
     caching.forget_generation()
     yield
     cache.clear()
+    caches["public_pages"].clear()
 
 
 def test_a_cached_page_is_served_without_touching_the_database(make_published_post, django_assert_num_queries):
@@ -74,7 +76,7 @@ def test_a_page_that_sets_a_cookie_is_never_stored(rf):
     request = rf.get("/somewhere/")
     caching.PublicPageCacheMiddleware(view)(request)
 
-    assert cache.get(caching._key(request)) is None
+    assert caches["public_pages"].get(caching._key(request)) is None
 
 
 def test_staff_with_a_session_cookie_get_pages_rendered_for_them(make_published_post, django_assert_num_queries):
@@ -113,3 +115,44 @@ def test_only_the_page_number_of_a_query_makes_a_stored_page(make_published_post
     with CaptureQueriesContext(connection) as rendered:  # tracking tags and junk are not stored
         reader.get("/reports/?utm_source=junk-0001")
     assert len(rendered) > 0
+
+
+# --- a flood of public addresses (security review M3, L1) ---------------------------------------
+
+
+def test_a_flood_of_distinct_public_addresses_pushes_nothing_else_out_of_the_cache(make_published_post):
+    # Given something else kept in the default cache (form fragments, say)
+    make_published_post(slug="overtime", title="Overtime went unpaid")
+    cache.set("something-else", "kept")
+    reader = Client()
+
+    # When a reader asks for 400 different month archives and pages
+    for n in range(400):
+        reader.get(f"/archive/{2000 + n // 12}/{n % 12 + 1}/")
+
+    # Then it is still there: reader pages have a cache of their own
+    assert cache.get("something-else") == "kept"
+
+
+def test_rendered_pages_are_kept_in_their_own_bounded_cache(make_published_post, settings):
+    from django.core.cache import caches
+
+    make_published_post(slug="overtime", title="Overtime went unpaid")
+    Client().get("/posts/overtime/")
+
+    pages = caches[settings.PUBLIC_PAGES_CACHE]
+    assert any(key.startswith(":1:publishing:page:") for key in pages._cache)
+    assert not any("publishing:page" in key for key in cache._cache)
+    assert settings.CACHES[settings.PUBLIC_PAGES_CACHE]["OPTIONS"]["MAX_ENTRIES"] == settings.PUBLIC_PAGES_MAX_ENTRIES
+
+
+def test_a_month_without_posts_is_not_a_page(make_published_post):
+    post = make_published_post(slug="overtime", title="Overtime went unpaid")
+    month = post.first_published_at
+    reader = Client()
+
+    assert reader.get(f"/archive/{month:%Y}/{month.month}/").status_code == 200
+    assert reader.get(f"/archive/{month.year - 1}/{month.month}/").status_code == 404
+    assert reader.get("/archive/1/1/").status_code == 404
+    assert reader.get("/archive/9999/12/").status_code == 404
+    assert reader.get("/archive/99999/12/").status_code == 404

@@ -18,6 +18,7 @@ from django.http import HttpResponse
 from django.test import Client
 from PIL import Image
 
+from clarion import vault
 from clarion.intake.models import TipFile
 from tests.casework.conftest import send_tip
 from tests.intake.helpers import source_browser
@@ -94,7 +95,9 @@ def responses(
         "reviewer inbox": reviewer_client.get("/staff/cases/"),
         "tip page": reviewer_client.get(sent.url),
         "tip file download": reviewer_client.get(f"{sent.url}files/{tip_file.pk}/"),
-        "export download": reviewer_client.post(f"{sent.url}export/"),
+        "export download": reviewer_client.post(
+            f"{sent.url}export/", {"route": "key", "public_key": vault.generate_keypair().recipient}
+        ),
         "editor's posts": editor_client.get("/staff/posts/"),
         "staff missing page": reviewer_client.get("/staff/cases/00000000-0000-0000-0000-000000000000/"),
     }

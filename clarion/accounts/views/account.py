@@ -17,6 +17,7 @@ from clarion.accounts.decorators import staff_login_required
 from clarion.accounts.forms import PasswordChangeForm, RecoveryForm
 from clarion.accounts.roles import is_admin, is_editor, is_reviewer
 from clarion.accounts.sessions import rekey_staff_session
+from clarion.web import security_events
 
 NOT_RECOVERED = "The user name, recovery code or one-time code is not right. Nothing was changed."
 
@@ -61,12 +62,12 @@ def change_password(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "GET":
         return render(request, "accounts/change_password.html", {"form": form})
-    scopes = throttle.scopes_for(request, request.user.get_username())
-    wait = throttle.seconds_to_wait(scopes)
-    if wait:
-        problems = [f"Too many failed attempts. Wait {wait} seconds, then try again."]
+    attempt = throttle.take_login_attempt(request, request.user.get_username())
+    if not attempt.allowed:
+        problems = [throttle.wait_message(attempt.wait_seconds)]
         return render(request, "accounts/change_password.html", {"form": form, "problems": problems}, status=429)
     if not form.is_valid():
+        attempt.refund()
         return render(request, "accounts/change_password.html", {"form": form}, status=400)
     try:
         do_change_password(
@@ -76,8 +77,9 @@ def change_password(request: HttpRequest) -> HttpResponse:
             keep_session=request.session.session_key,
         )
     except AccountError as error:
-        throttle.record_failure(scopes)
+        security_events.record("password_change.failed", username=request.user.get_username())
         return render(request, "accounts/change_password.html", {"form": form, "problems": [str(error)]}, status=400)
+    attempt.refund()
     old_key = request.session.session_key
     update_session_auth_hash(request, request.user)  # keeps this session, under a new id
     rekey_staff_session(request, old_key)
@@ -93,12 +95,12 @@ def recover(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "accounts/recover.html", {"form": form})
     username = request.POST.get("username", "")[:150]
-    scopes = throttle.scopes_for(request, username)
-    wait = throttle.seconds_to_wait(scopes)
-    if wait:
-        problems = [f"Too many failed attempts. Wait {wait} seconds, then try again."]
+    attempt = throttle.take_login_attempt(request, username)
+    if not attempt.allowed:
+        problems = [throttle.wait_message(attempt.wait_seconds)]
         return render(request, "accounts/recover.html", {"form": form, "problems": problems}, status=429)
     if not form.is_valid():
+        attempt.refund()
         return render(request, "accounts/recover.html", {"form": form}, status=400)
     user = get_user_model().objects.filter(username=form.cleaned_data["username"], is_active=True).first()
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first() if user else None
@@ -113,7 +115,8 @@ def recover(request: HttpRequest) -> HttpResponse:
         except vault.DecryptionError:
             new_code = None
     if new_code is None:
-        throttle.record_failure(scopes)
+        security_events.record("recovery.failed", username=username)
         return render(request, "accounts/recover.html", {"form": form, "problems": [NOT_RECOVERED]}, status=400)
-    throttle.clear_failures(scopes)
+    attempt.refund()
+    attempt.forget("account")
     return render(request, "accounts/recovered.html", {"recovery_code": new_code})

@@ -31,6 +31,7 @@ from clarion.accounts import throttle
 from clarion.accounts.actions import AccountError, do_enrol, find_open_invitation
 from clarion.accounts.forms import EnrolAccountForm, InvitationCodeForm, OneTimeCodeForm
 from clarion.accounts.models import Invitation
+from clarion.web import security_events
 
 ENROLMENT = "clarion.enrolment"
 ENROLMENT_SECONDS = 30 * 60
@@ -80,16 +81,16 @@ def enrol(request: HttpRequest) -> HttpResponse:
         return render(request, "accounts/enrol.html", {"form": InvitationCodeForm()})
     form = InvitationCodeForm(request.POST)
     context = {"form": form}
-    scopes = [throttle.Scope("address", request.META.get("REMOTE_ADDR", ""))]
-    wait = throttle.seconds_to_wait(scopes)
-    if wait:
-        context["problems"] = [f"Too many failed attempts. Wait {wait} seconds, then try again."]
+    attempt = throttle.take_invitation_attempt(request)
+    if not attempt.allowed:
+        context["problems"] = [throttle.wait_message(attempt.wait_seconds)]
         return render(request, "accounts/enrol.html", context, status=429)
     invitation = find_open_invitation(form.cleaned_data["code"]) if form.is_valid() else None
     if invitation is None:
-        throttle.record_failure(scopes)
+        security_events.record("invitation.failed")
         context["problems"] = [UNKNOWN_CODE]
         return render(request, "accounts/enrol.html", context, status=400)
+    attempt.refund()
     request.session.cycle_key()
     request.session[ENROLMENT] = {"invitation": invitation.pk, "at": time.time()}
     return redirect("accounts:enrol_account")

@@ -24,12 +24,13 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clarion import vault
-from clarion.accounts import staff_keys, throttle
+from clarion.accounts import devices, staff_keys, throttle
 from clarion.accounts.forms import LoginForm, OneTimeCodeForm
 from clarion.accounts.keys import unlock_identity
 from clarion.accounts.login_target import forget_login_target, login_target
 from clarion.accounts.models import KeyCustody, StaffSession
 from clarion.accounts.sessions import start_staff_session
+from clarion.web import security_events
 
 PENDING = "clarion.pending_login"
 PENDING_SECONDS = 5 * 60
@@ -49,7 +50,7 @@ def _safe_next(target: str | None) -> str:
 
 
 def _wait_message(seconds: int) -> str:
-    return f"Too many failed attempts. Wait {seconds} seconds, then try again."
+    return throttle.wait_message(seconds)
 
 
 def _pending_cookie(response: HttpResponse, value: str | None) -> None:
@@ -86,16 +87,17 @@ def login(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "accounts/login.html", context, status=400)
     username, password = form.cleaned_data["username"], form.cleaned_data["password"]
-    scopes = throttle.scopes_for(request, username)
-    wait = throttle.seconds_to_wait(scopes)
-    if wait:
-        context["problems"] = [_wait_message(wait)]
+    # Taken before the password is hashed, so parallel guesses cannot all slip through (M3).
+    attempt = throttle.take_login_attempt(request, username)
+    if not attempt.allowed:
+        context["problems"] = [_wait_message(attempt.wait_seconds)]
         return render(request, "accounts/login.html", context, status=429)
     user = authenticate(request, username=username, password=password)
     if user is None or not _ready_to_log_in(user):
-        throttle.record_failure(scopes)
+        security_events.record("login.password_failed", username=username)
         context["problems"] = [WRONG_LOGIN]
         return render(request, "accounts/login.html", context, status=400)
+    attempt.refund()
     sealing_key = vault.new_session_key()
     request.session[PENDING] = {
         "user": user.pk,
@@ -130,19 +132,20 @@ def login_code(request: HttpRequest) -> HttpResponse:
         return render(request, "accounts/login_code.html", {"form": OneTimeCodeForm()})
     form = OneTimeCodeForm(request.POST)
     context = {"form": form}
-    scopes = throttle.scopes_for(request, pending["username"])
-    wait = throttle.seconds_to_wait(scopes)
-    if wait:
-        context["problems"] = [_wait_message(wait)]
+    attempt = throttle.take_login_attempt(request, pending["username"])
+    if not attempt.allowed:
+        context["problems"] = [_wait_message(attempt.wait_seconds)]
         return render(request, "accounts/login_code.html", context, status=429)
     if not form.is_valid():
+        attempt.refund()
         return render(request, "accounts/login_code.html", context, status=400)
     user = get_user_model().objects.filter(pk=pending["user"], is_active=True).first()
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first() if user else None
     if device is None or not device.verify_token(form.cleaned_data["code"]):
-        throttle.record_failure(scopes)
+        security_events.record("login.code_failed", username=pending["username"])
         context["problems"] = [WRONG_CODE]
         return render(request, "accounts/login_code.html", context, status=400)
+    attempt.refund()
     problem = None
     try:
         password = vault.unseal(pending["password"], request.COOKIES.get(settings.STAFF_PENDING_COOKIE_NAME, ""))
@@ -158,7 +161,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
         response = render(request, "accounts/login.html", {"form": LoginForm(), "problems": [problem]}, status=400)
         _pending_cookie(response, None)
         return response
-    throttle.clear_failures(scopes)
+    attempt.forget("account")
     request.session.pop(PENDING, None)
     django_login(request, user, backend="django.contrib.auth.backends.ModelBackend")  # rotates the session id
     otp_login(request, device)
@@ -167,6 +170,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
     staff_keys.hold_identity(request, response, keypair)
     _pending_cookie(response, None)
     forget_login_target(response)
+    devices.remember_device(response, user)
     return response
 
 
@@ -179,5 +183,16 @@ def logout(request: HttpRequest) -> HttpResponse:
     response = render(request, "accounts/logged_out.html")
     staff_keys.forget_identity(request, response)
     django_logout(request)
-    response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    # Every staff cookie is deleted by name but the device cookie, which lets its owner log in
+    # again while someone keeps their account's counter tripped (L9; clarion.accounts.devices).
+    # Clear-Site-Data's "cookies" would delete that one too, so it is not asked for.
+    for name in (
+        settings.SESSION_COOKIE_NAME,
+        settings.STAFF_PENDING_COOKIE_NAME,
+        settings.STAFF_ENROL_COOKIE_NAME,
+        settings.STAFF_TARGET_COOKIE_NAME,
+        settings.CSRF_COOKIE_NAME,
+    ):
+        response.delete_cookie(name, path="/", samesite="Strict")
+    response["Clear-Site-Data"] = '"cache", "storage"'
     return response

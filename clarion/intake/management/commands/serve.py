@@ -46,6 +46,9 @@ def gunicorn_command() -> list[str]:
         "clarion.logs.AddressFreeGunicornLogger",
         # gunicorn's control socket would live in the home folder, outside the data folder.
         "--no-control-socket",
+        # Hooks: the master makes the in-memory key every worker shares (clarion/web/memory_key.py).
+        "--config",
+        "python:clarion.web.gunicorn_config",
     ]
 
 
