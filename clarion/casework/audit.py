@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from clarion.casework.models import AuditEntry
@@ -35,7 +35,18 @@ def record(*, actor, action: str, tip_id: uuid.UUID | None = None, detail: str =
     raise IntegrityError("Could not append to the audit log.")
 
 
+# Any constant: the key of the PostgreSQL advisory lock that queues appenders.
+_APPEND_LOCK = 0x434C41524E  # "CLARN"
+
+
 def _append(*, actor, action: str, tip_id: uuid.UUID | None, detail: str) -> AuditEntry:  # noqa: ANN001
+    if connection.vendor == "postgresql":
+        # Two transactions may read the same last row and both try its successor; retries alone
+        # lose against many parallel tips (a 500 that stores nothing). The lock queues appenders
+        # until their transaction ends, so each reads the head the previous one wrote. SQLite
+        # needs none: its IMMEDIATE transactions write one at a time.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_APPEND_LOCK])
     last = AuditEntry.objects.select_for_update().order_by("-seq").only("seq", "hash").first()
     entry = AuditEntry(
         seq=(last.seq + 1) if last else 1,

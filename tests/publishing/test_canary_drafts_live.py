@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+import string
 import time
 
 import pytest
@@ -52,7 +53,8 @@ def search_everywhere(server: LiveServer, **canaries: str) -> list[str]:
 def test_a_canary_quoted_redacted_approved_and_published_is_readable_only_as_published(clarion_server):
     server = clarion_server
     secret_part = "7731" + "".join(secrets.choice("0123456789") for _ in range(8))  # a staff number
-    public_part = "canary-" + secrets.token_hex(6)
+    # Letters only: a run of digits in it would be one more flag (a badge number?) to resolve.
+    public_part = "canary-" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(12))
     answer = f"The inspector with badge {secret_part} signed sheet {public_part} for lifts nobody visited that week."
 
     # Given a tip whose answer carries both canaries
