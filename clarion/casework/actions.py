@@ -182,6 +182,17 @@ class _Unchanged:
 UNCHANGED: Any = _Unchanged()
 
 
+def _locked_case(tip: Tip) -> CaseFile:
+    """Lock the tip's case row and return it as the last writer left it.
+
+    Only the case row is selected: on PostgreSQL, a row locked through a join (status,
+    assignee) that another transaction has just updated is re-checked against the joined rows
+    read before the wait, and can vanish from the result (DoesNotExist under parallel
+    approvals). Its status and assignee are read after the lock, so they are current.
+    """
+    return CaseFile.objects.select_for_update().get(pk=tip.pk)
+
+
 def do_update_case(
     *,
     actor,  # noqa: ANN001 - a User
@@ -202,7 +213,7 @@ def do_update_case(
     """
     now = timezone.now()
     with transaction.atomic():
-        case = CaseFile.objects.select_for_update(of=("self",)).select_related("status", "assignee").get(pk=tip.pk)
+        case = _locked_case(tip)
         old_status = case.status
         changes: list[str] = []
 
@@ -285,7 +296,7 @@ def do_propose_closure(*, actor, tip: Tip, closure: ClosureRecord) -> Closure:  
     if closure.status.kind != Status.Kind.CLOSED:
         raise CaseRuleError("closure_status", _("Choose the closed status the tip will enter."))
     with transaction.atomic():
-        case = CaseFile.objects.select_for_update(of=("self",)).select_related("status").get(pk=tip.pk)
+        case = _locked_case(tip)
         if case.status.kind == Status.Kind.CLOSED:
             raise CaseRuleError(None, _("This tip is closed already."))
         if case.status.kind == Status.Kind.NEW and not case.triages.exists():
@@ -341,7 +352,7 @@ def do_approve_closure(*, actor, tip: Tip, closure_id: int) -> CaseFile:  # noqa
     with transaction.atomic():
         # The case row is locked first: two approvals, or an approval and a withdrawal, at once
         # are decided one after the other.
-        case = CaseFile.objects.select_for_update(of=("self",)).select_related("status").get(pk=tip.pk)
+        case = _locked_case(tip)
         proposal = _pending_closure(case, closure_id)
         if proposal.proposed_by_id == actor.pk:
             raise CaseRuleError(None, _("You proposed this closure: a second reader must approve it."))
@@ -368,7 +379,7 @@ def do_withdraw_closure(*, actor, tip: Tip, closure_id: int) -> None:  # noqa: A
     Anyone who reads the tip may do it: it keeps the tip open, the safe direction.
     """
     with transaction.atomic():
-        case = CaseFile.objects.select_for_update(of=("self",)).get(pk=tip.pk)
+        case = _locked_case(tip)
         proposal = _pending_closure(case, closure_id)
         _decide(proposal, withdrawn_by=actor, withdrawn_at=timezone.now())
         audit.record(actor=actor, action="closure.withdrawn", tip_id=tip.pk, detail=f"closure {proposal.pk}")
