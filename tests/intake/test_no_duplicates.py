@@ -174,8 +174,11 @@ def test_until_it_is_shown_the_receipt_is_kept_only_sealed_and_the_token_nowhere
         cursor.execute("SELECT * FROM intake_sentform")
         raw = repr(cursor.fetchall())
     receipt = receipt_of(client.get(sent["Location"]))
+    assert receipt not in raw
     for word in receipt.split():
-        assert word not in raw
+        # A short word ("zit") turns up in any base64 text by chance; a long one would not.
+        if len(word) >= 6:
+            assert word not in raw
     # And once shown, not even the sealed copy is kept
     row.refresh_from_db()
     assert row.sealed_receipt == ""
