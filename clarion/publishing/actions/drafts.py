@@ -30,11 +30,12 @@ from clarion.publishing.models import (
     Media,
     Post,
     RedactionCheck,
+    RedactionDecision,
     Revision,
     RevisionQuote,
     TipLink,
 )
-from clarion.publishing.sealing import EditorKeys, publishing_recipient, seal
+from clarion.publishing.sealing import EditorKeys, publishing_recipient, seal, unseal
 from clarion.vault import AgeRecipientStr
 
 
@@ -119,8 +120,6 @@ def do_request_changes(*, actor, post: Post, comment: str) -> None:  # noqa: ANN
 
 def comments_of(post: Post, keys: EditorKeys) -> list[dict]:
     """Return the editors' comments on a post, opened."""
-    from clarion.publishing.sealing import unseal
-
     return [
         {"author": comment.author, "created_at": comment.created_at, "text": unseal(comment.sealed, keys=keys).decode()}
         for comment in post.comments.select_related("author")
@@ -160,8 +159,6 @@ def do_start_draft_from_tip(
 
 def media_report(media: Media, keys: EditorKeys) -> list[str]:
     """Return what the scrubber removed from a file (it can name a camera or an author)."""
-    from clarion.publishing.sealing import unseal
-
     return json.loads(unseal(media.sealed_report, keys=keys))
 
 
@@ -282,8 +279,6 @@ def purge_quotes_of(tip: Tip) -> None:
     Called when the tip is destroyed (retention): "destroying a tip destroys the unpublished
     quotes of it". What was published stays: readers already have it.
     """
-    from clarion.publishing.models import RedactionDecision
-
     quoting = Revision.objects.filter(quotes__tip=tip, purged_at__isnull=True).select_related("post").distinct()
     for revision in quoting:
         post = Post.objects.select_for_update().get(pk=revision.post_id)
