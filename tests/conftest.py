@@ -78,12 +78,7 @@ def _own_blob_store(settings, tmp_path):
 @pytest.fixture
 def clarion_server(tmp_path):
     """Start the real server with the demo content, in its own data folder and database."""
-    from tests.support.live import LiveServer
+    from tests.support.live import LiveServer, running
 
-    server = LiveServer(tmp_path / "live")
-    try:
-        server.prepare()
-        server.start()
+    with running(LiveServer(tmp_path / "live")) as server:
         yield server
-    finally:
-        server.close()

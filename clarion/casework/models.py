@@ -15,6 +15,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
 
 from clarion.casework.deadlines import DeadlinePolicy, next_deadline
 from clarion.intake.models import KeyWrap, Tip
@@ -213,7 +214,7 @@ class Closure(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="The closed status to enter.",
+        help_text=_("The closed status to enter."),
     )
     findings = models.BinaryField(help_text="age ciphertext to the case key")
     actions_taken = models.BinaryField(help_text="age ciphertext to the case key")

@@ -12,6 +12,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 def default_max_files() -> int:
@@ -55,7 +56,7 @@ class Channel(models.Model):
     # Bounds the disk a flood of files can fill (M4); counted in clarion.intake.throttle.
     daily_byte_budget = models.PositiveBigIntegerField(
         default=default_daily_byte_budget,
-        help_text=(
+        help_text=_(
             "Bytes of files sources may send through this channel in 24 hours, tips and messages "
             "together. Past it, files are refused with a message; text is still accepted."
         ),

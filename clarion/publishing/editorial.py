@@ -29,6 +29,8 @@ from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -133,8 +135,9 @@ class OpenedRevision:
     def number(self) -> int:
         return self.revision.number
 
+    @cached_property
     def media(self) -> list[dict]:
-        """Return the revision's files with their captions, in order."""
+        """Return the revision's files with their captions, in order (fetched once per page)."""
         if self.content is None:
             return []
         rows = {item.pk: item for item in Media.objects.filter(pk__in=self.content.media_ids)}
@@ -146,7 +149,7 @@ class OpenedRevision:
             return ""
         images = {
             row["item"].filename: reverse("editorial:media", args=[row["item"].filename])
-            for row in self.media()
+            for row in self.media
             if row["item"].kind == Media.Kind.IMAGE
         }
         return render_markdown(self.content.body, media=images)
@@ -154,7 +157,7 @@ class OpenedRevision:
     def figures(self) -> list[dict]:
         """Return the images the body does not already show (a figure each), and the documents."""
         written = media_written_in(self.content.body) if self.content else set()
-        return [row for row in self.media() if row["item"].filename not in written]
+        return [row for row in self.media if row["item"].filename not in written]
 
 
 def open_for(revision: Revision, keys: EditorKeys) -> OpenedRevision:
@@ -317,7 +320,7 @@ def _render_post(
         "corrections": post.corrections.all(),
         "comments": actions.comments_of(post, keys),
         "media": [
-            {**row, "removed": actions.media_report(row["item"], keys)} for row in (opened.media() if opened else [])
+            {**row, "removed": actions.media_report(row["item"], keys)} for row in (opened.media if opened else [])
         ],
         "tip_count": tip_count,
         "readable_tips": readable_tips,
@@ -592,8 +595,7 @@ def media_file(request: HttpRequest, name: str, keys: EditorKeys) -> HttpRespons
     except (OSError, ValueError, vault.DecryptionError):
         raise Http404("No such file.") from None
     response = HttpResponse(data, content_type=item.media_type)
-    disposition = "attachment" if item.kind == Media.Kind.DOCUMENT else "inline"
-    response["Content-Disposition"] = f'{disposition}; filename="{item.filename}"'
+    response["Content-Disposition"] = content_disposition_header(item.kind == Media.Kind.DOCUMENT, item.filename)
     return response
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -26,7 +27,7 @@ def rule(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         step = STEPS.get(request.POST.get("action", ""))
         if step is None:
-            problems.append("Choose one of the buttons below.")
+            problems.append(_("Choose one of the buttons below."))
         else:
             try:
                 step(actor=request.user)

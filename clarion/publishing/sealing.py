@@ -26,6 +26,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from clarion import vault
 from clarion.accounts.roles import EDITOR
@@ -40,7 +41,7 @@ class Locked(Exception):
     """A sealed draft this person cannot open: it quotes tips they do not read (`tips`)."""
 
     def __init__(self, tips: Sequence[Tip] = ()) -> None:
-        super().__init__("This draft quotes a tip you cannot read.")
+        super().__init__(_("This draft quotes a tip you cannot read."))
         self.tips = list(tips)
 
 

@@ -17,7 +17,7 @@ from django.test import Client
 from clarion.accounts.models import Organisation
 from tests.support.crash_urls import CRASH_MESSAGE
 from tests.support.headers import header, other_origins, page_header_problems
-from tests.support.live import LiveServer
+from tests.support.live import LiveServer, running
 
 pytestmark = pytest.mark.django_db
 
@@ -122,13 +122,8 @@ def test_the_error_page_still_answers_safely_when_the_site_cannot_render_its_tem
 @pytest.fixture
 def crashing_server(tmp_path):
     """The real server, with test settings whose URLs include the failing view."""
-    server = LiveServer(tmp_path / "live", settings="tests.support.crash_settings")
-    try:
-        server.prepare()
-        server.start()
+    with running(LiveServer(tmp_path / "live", settings="tests.support.crash_settings")) as server:
         yield server
-    finally:
-        server.close()
 
 
 def fetch(server: LiveServer, path: str) -> tuple[int, dict[str, str], str]:

@@ -13,6 +13,7 @@ its data folder, and under PostgreSQL its database (`CREATE DATABASE ... TEMPLAT
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import http.client
 import http.cookiejar
@@ -202,6 +203,17 @@ class LiveServer:
 
     def logs(self) -> bytes:
         return self.log_path.read_bytes()
+
+
+@contextlib.contextmanager
+def running(server: LiveServer) -> Iterator[LiveServer]:
+    """Prepare and start `server`, and close it (and its database) whatever happens."""
+    try:
+        server.prepare()
+        server.start()
+        yield server
+    finally:
+        server.close()
 
 
 # What differs between servers of one process; everything else in the environment must match

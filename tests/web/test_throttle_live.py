@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from clarion import vault
-from tests.support.live import LiveServer, SourceClient
+from tests.support.live import LiveServer, SourceClient, running
 
 pytestmark = pytest.mark.live_server_process
 
@@ -30,13 +30,8 @@ FLOOD_REQUESTS = 2000
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     """One real server for the module: each test uses its own account or client addresses."""
-    server = LiveServer(tmp_path_factory.mktemp("throttle-live"))
-    try:
-        server.prepare()
-        server.start()
+    with running(LiveServer(tmp_path_factory.mktemp("throttle-live"))) as server:
         yield server
-    finally:
-        server.close()
 
 
 def wrong_password(server: LiveServer, address: str, username: str = "reviewer") -> int:
