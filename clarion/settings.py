@@ -171,12 +171,12 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Strict"
 SESSION_COOKIE_AGE = 8 * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-# The staff member's sealing key (see clarion/accounts/staff_keys.py): never in the database.
+# The staff member's sealing key (see clarion/web/staff_identity.py): never in the database.
 STAFF_KEY_COOKIE_NAME = f"{_cookie_prefix}clarion-staff-key"
 # Between login steps (and during enrolment): the key that seals the typed password.
 STAFF_PENDING_COOKIE_NAME = f"{_cookie_prefix}clarion-staff-pending"
 STAFF_ENROL_COOKIE_NAME = f"{_cookie_prefix}clarion-staff-enrol"
-# The staff page asked for before logging in (clarion/accounts/login_target.py): never in a URL.
+# The staff page asked for before logging in (clarion/web/login_target.py): never in a URL.
 STAFF_TARGET_COOKIE_NAME = f"{_cookie_prefix}clarion-staff-target"
 # Set after a login with both factors: that browser skips the per-account login counter (L9).
 STAFF_DEVICE_COOKIE_NAME = f"{_cookie_prefix}clarion-staff-device"
@@ -191,9 +191,9 @@ OTP_TOTP_ISSUER = "Clarion"
 # not show a seed or a token if anything registered them again.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # django-otp's own per-device delay doubles without bound (2^n seconds): anyone who knows a
-# password could lock its owner out for days. clarion/accounts/throttle.py limits code
-# guessing instead, per account and per address, with a cap of minutes, counted in the
-# shared table of clarion/web/throttle.py.
+# password could lock its owner out for days. clarion/web/throttle.py limits code
+# guessing instead, per account and per address, with a cap of minutes, counted in a
+# table every worker shares.
 OTP_TOTP_THROTTLE_FACTOR = 0
 CSRF_COOKIE_NAME = f"{_cookie_prefix}clarion-csrf"
 CSRF_COOKIE_SECURE = HTTPS

@@ -38,7 +38,7 @@ def reviewer_client(reviewer):
     """A test client in which the reviewer logged in through the real pages (password, TOTP).
 
     Its session holds the reviewer's identity sealed, the sealing key is in its cookies:
-    what `clarion.accounts.staff_keys.held_identity` returns for its requests.
+    what `clarion.web.staff_identity.held_identity` returns for its requests.
     """
     from tests.accounts.helpers import logged_in_client
 

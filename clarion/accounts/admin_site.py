@@ -21,7 +21,7 @@ class StaffAdminSite(admin.AdminSite):
         return bool(user.is_active and user.is_staff and user.is_verified())
 
     def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
-        from clarion.accounts.login_target import remember_login_target
+        from clarion.web.login_target import remember_login_target
 
         response = redirect(settings.LOGIN_URL)
         remember_login_target(response, request.GET.get("next", "/staff/admin/"))

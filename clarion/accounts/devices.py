@@ -4,7 +4,7 @@ Security review L9: anyone who knows a user name can keep that account's login c
 After a login with both factors, the browser gets a device cookie: the account's id and an
 HMAC over the account and its current password hash, signed with a timestamp under Django's
 secret key. From that browser, attempts for that account skip the per-account counter (never
-the per-address one: clarion.accounts.throttle).
+the per-address one: `take_login_attempt`, counted by clarion.web.throttle).
 
 The cookie is no credential: it opens nothing, and the password and one-time code are still
 asked for. It stops working after DEVICE_DAYS, when the password changes (recovery, reset,
@@ -20,6 +20,8 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from clarion.web import sealed_cookie, throttle
+
 DEVICE_DAYS = 30
 _SALT = "clarion.accounts.devices"
 
@@ -31,15 +33,7 @@ def _proof(user) -> str:  # noqa: ANN001 - a User
 def remember_device(response: HttpResponse, user) -> None:  # noqa: ANN001 - a User
     """Give this browser a device cookie for `user`, who just logged in with both factors."""
     value = signing.TimestampSigner(salt=_SALT).sign(f"{user.pk}:{_proof(user)}")
-    response.set_cookie(
-        settings.STAFF_DEVICE_COOKIE_NAME,
-        value,
-        max_age=DEVICE_DAYS * 24 * 3600,
-        secure=settings.HTTPS,
-        httponly=True,
-        samesite="Strict",
-        path="/",  # a __Host- cookie must have Path=/
-    )
+    sealed_cookie.set_cookie(response, settings.STAFF_DEVICE_COOKIE_NAME, value, max_age=DEVICE_DAYS * 24 * 3600)
 
 
 def is_known_device(request: HttpRequest, username: str) -> bool:
@@ -60,3 +54,11 @@ def is_known_device(request: HttpRequest, username: str) -> bool:
         and user.get_username().casefold() == username.casefold()
         and constant_time_compare(proof, _proof(user))
     )
+
+
+def take_login_attempt(request: HttpRequest, username: str) -> throttle.Ticket:
+    """Take one attempt at a password, one-time code or recovery for `username`, before it is checked.
+
+    From a browser that logged in as `username`, the account's counter is skipped (L9).
+    """
+    return throttle.take_login_attempt(request, username, known_device=is_known_device(request, username))

@@ -7,13 +7,13 @@ changing one's password, being disabled or reset ends sessions in every browser.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from clarion.accounts.models import StaffSession
 
@@ -23,9 +23,6 @@ SEEN_AT = "clarion.staff_seen_at"
 # slack in the idle timeout does not matter.
 SEEN_RESOLUTION = 60
 
-# The one clock of this module: tests replace it to let a session time out.
-now: Callable[[], float] = time.time
-
 
 def _store(session_key: str):  # noqa: ANN202
     return import_module(settings.SESSION_ENGINE).SessionStore(session_key)
@@ -33,7 +30,7 @@ def _store(session_key: str):  # noqa: ANN202
 
 def start_staff_session(request: HttpRequest) -> None:
     """Record the (already rotated) session of a staff member who just logged in."""
-    moment = now()
+    moment = timezone.now().timestamp()
     request.session[LOGIN_AT] = moment
     request.session[SEEN_AT] = moment
     request.session.save()
@@ -66,7 +63,7 @@ def is_expired(request: HttpRequest) -> bool:
     """Return whether this staff session passed its idle or absolute limit."""
     login_at = request.session.get(LOGIN_AT)
     seen_at = request.session.get(SEEN_AT)
-    moment = now()
+    moment = timezone.now().timestamp()
     if login_at is None or seen_at is None:
         return True
     return moment - seen_at > settings.STAFF_IDLE_SECONDS or moment - login_at > settings.STAFF_MAX_SECONDS
@@ -85,6 +82,6 @@ class StaffSessionTimeoutMiddleware:
             if is_expired(request):
                 StaffSession.objects.filter(session_key=request.session.session_key).delete()
                 logout(request)  # flushes the session, the sealed identity with it
-            elif now() - request.session[SEEN_AT] >= SEEN_RESOLUTION:
-                request.session[SEEN_AT] = now()
+            elif (moment := timezone.now().timestamp()) - request.session[SEEN_AT] >= SEEN_RESOLUTION:
+                request.session[SEEN_AT] = moment
         return self.get_response(request)

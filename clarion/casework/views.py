@@ -19,16 +19,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from clarion import vault
-from clarion.accounts.decorators import reviewer_required
 from clarion.accounts.models import Organisation
 from clarion.accounts.roles import is_admin, is_editor
-from clarion.accounts.staff_keys import held_identity
 from clarion.casework import actions
 from clarion.casework.access import (
     TipSecrets,
@@ -58,6 +55,8 @@ from clarion.intake.models import Tip
 from clarion.intake.uploads import UploadLimits
 from clarion.intake.views import receive_upload_form
 from clarion.vault import AgeRecipientStr
+from clarion.web.decorators import staff_page
+from clarion.web.staff_identity import held_identity
 
 PAGE_SIZE = 50
 FILES_NOT_KEPT = "Browsers never keep chosen files: attach them again before sending."
@@ -65,11 +64,6 @@ LOCKED = (
     "Your key does not open this tip. Log out and in again; if this persists, ask a colleague "
     "who can read it to share it with you again."
 )
-
-
-def staff_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Guard a reviewer page and keep it out of every cache."""
-    return never_cache(reviewer_required(view))
 
 
 class TipLocked(Exception):

@@ -53,7 +53,7 @@ class Channel(models.Model):
     max_files = models.PositiveIntegerField(default=default_max_files)
     max_file_bytes = models.PositiveBigIntegerField(default=default_max_file_bytes)
     max_submission_bytes = models.PositiveBigIntegerField(default=default_max_submission_bytes)
-    # Bounds the disk a flood of files can fill (M4); counted in clarion.intake.throttle.
+    # Bounds the disk a flood of files can fill (M4); counted in clarion.web.throttle.
     daily_byte_budget = models.PositiveBigIntegerField(
         default=default_daily_byte_budget,
         help_text=_(

@@ -71,7 +71,7 @@ class UploadReport:
     not_allowed: list[_Refused] = field(default_factory=list)
     unexpected: list[_Refused] = field(default_factory=list)
     total_bytes: int = 0
-    # The channel's daily byte budget had no room for this post (clarion.intake.throttle).
+    # The channel's daily byte budget had no room for this post (clarion.web.throttle).
     budget_spent: bool = False
 
     def errors(self, limits: UploadLimits) -> list[str]:

@@ -29,7 +29,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from clarion import vault
 from clarion.csrf import NoReferrerCsrfViewMiddleware
-from clarion.intake import throttle
 from clarion.intake.actions import (
     FormAlreadySent,
     SourceAccess,
@@ -60,6 +59,7 @@ from clarion.intake.uploads import (
     parse_upload,
 )
 from clarion.vault import AgeRecipientStr
+from clarion.web import throttle
 
 EXPIRED_FORM = (
     "This form expired before it was sent (it is tied to your browser session, which may have "

@@ -38,9 +38,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clarion import vault
-from clarion.accounts.decorators import editor_required
 from clarion.accounts.roles import is_reviewer
-from clarion.accounts.staff_keys import held_identity
 from clarion.casework import actions as casework_actions
 from clarion.casework.access import access_tip_for_reviewer, may_read_tip
 from clarion.casework.models import CaseFile
@@ -65,6 +63,8 @@ from clarion.publishing.redaction import LABELS, FlagKind
 from clarion.publishing.rendering import media_written_in, render_markdown
 from clarion.publishing.sealing import EditorKeys, NoPublishingKey, unlock_publishing_key
 from clarion.publishing.sources import source_passages
+from clarion.web.decorators import editor_required
+from clarion.web.staff_identity import held_identity
 
 PAGE_SIZE = 50
 LOCKED = gettext_lazy(

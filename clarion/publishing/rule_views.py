@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from clarion.accounts.decorators import admin_required
 from clarion.publishing import actions
 from clarion.publishing.models import SiteSettings
+from clarion.web.decorators import admin_required
 
 STEPS = {
     "propose-off": actions.do_propose_rule_off,

@@ -10,7 +10,7 @@ class ThrottleBucket(models.Model):
 
     `key` names the limit and the scope; a person's address or user name appears in it only as
     an HMAC under a key that lives in memory alone (clarion.web.memory_key). Times are seconds
-    since 1970 from the throttle's clock. A row past `expires_at` counts as empty and is deleted
+    since 1970 (from django.utils.timezone.now). A row past `expires_at` counts as empty and is deleted
     by the periodic job (clarion.web.tasks).
     """
 

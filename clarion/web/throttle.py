@@ -22,6 +22,9 @@ what this module does instead:
 - **Expired counts are deleted** by a job every five minutes (clarion.web.tasks), and a row
   past its time is reset in place when its scope comes back.
 
+The limits themselves (staff logins, invitation codes, receipts, source posts, channel bytes)
+are declared at the end of this module, with the messages a refused person reads.
+
 Redis is not used for throttles even when CACHE_URL is set: the table is shared and atomic
 on every supported database, and Clarion ships no Redis client (DESIGN: "rate limits: a
 table shared by every worker"). With several hosts the in-memory key differs per host, so
@@ -34,18 +37,25 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
+from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clarion.web import memory_key, security_events
 from clarion.web.models import ThrottleBucket
 
-# The one clock of this module: tests replace it to let a wait run out.
-now: Callable[[], float] = time.time
+
+def _now() -> float:
+    """Return the time in seconds since 1970, from the project's one clock."""
+    return timezone.now().timestamp()
 
 
 @dataclass(frozen=True)
@@ -182,7 +192,7 @@ def take(limits: Sequence[Limit], *, amount: int = 1) -> Ticket:
     keyed = [(bucket_key(limit, hmac_key), limit) for limit in limits]
     keys = {key: limit.scope.kind for key, limit in keyed}
     with transaction.atomic():
-        created = now()
+        created = _now()
         ThrottleBucket.objects.bulk_create(
             [ThrottleBucket(key=key, started_at=created, last_at=created, expires_at=created) for key in keys],
             ignore_conflicts=True,
@@ -191,7 +201,7 @@ def take(limits: Sequence[Limit], *, amount: int = 1) -> Ticket:
         rows = {row.key: row for row in ThrottleBucket.objects.select_for_update().filter(key__in=keys).order_by("key")}
         # The time of the attempt is read once the rows are ours: an attempt that waited for the
         # lock is judged at the moment it is counted, after the attempt that held it.
-        moment = now()
+        moment = _now()
         for row in rows.values():
             if row.expires_at <= moment:
                 row.attempts, row.started_at, row.last_at = 0, moment, moment
@@ -228,5 +238,164 @@ def take(limits: Sequence[Limit], *, amount: int = 1) -> Ticket:
 
 def delete_expired() -> int:
     """Delete every count whose time is over; return how many."""
-    deleted, _ = ThrottleBucket.objects.filter(expires_at__lte=now()).delete()
+    deleted, _by_model = ThrottleBucket.objects.filter(expires_at__lte=_now()).delete()
     return deleted
+
+
+# Staff logins and invitation codes (security review M3, L9; numbers also in docs/security.md).
+#
+# - Per account and per client address, five failures are free; after that each failure makes
+#   the next attempt wait twice as long, from 5 seconds up to 10 minutes. The wait runs from the
+#   last attempt that was checked; refused attempts do not lengthen it, so no lock lasts longer
+#   than 10 minutes after the last checked failure. Counts are forgotten 30 minutes after the
+#   last checked failure.
+# - The password step and the one-time-code step count together, so a stolen password does
+#   not open a fresh budget for guessing codes (django-otp's own throttle is off: settings).
+# - A success gives its attempt back; a complete login (both factors) also forgets the
+#   account's failures.
+# - No victim lockout (L9, ASVS 6.3.1): whoever knows a user name can keep that account's
+#   counter tripped by failing once every 10 minutes. A browser that completed a login of that
+#   account (both factors) recently carries a device cookie (clarion.accounts.devices); from it,
+#   the account's counter is skipped, never the address's. The owner keeps logging in from
+#   their own browsers while the attack goes on.
+STAFF_LOGIN = Backoff(name="staff-login", free=5, first_wait=5, max_wait=10 * 60, forget_after=30 * 60)
+# Invitation codes carry 130 bits; the limit keeps guessing from costing the server anything.
+INVITATION = Backoff(name="invitation", free=5, first_wait=5, max_wait=10 * 60, forget_after=30 * 60)
+
+
+def login_limits(request: HttpRequest, username: str, *, known_device: bool) -> list[Limit]:
+    """Return the counters an attempt to prove who `username` is, from this request, counts against.
+
+    `known_device`: this browser completed a login of `username` recently (its account
+    counter is skipped, L9).
+    """
+    limits = [Limit(STAFF_LOGIN, Scope.address(request))]
+    if not known_device:
+        limits.insert(0, Limit(STAFF_LOGIN, Scope.account(username)))
+    return limits
+
+
+def take_login_attempt(request: HttpRequest, username: str, *, known_device: bool) -> Ticket:
+    """Take one attempt at a password, one-time code or recovery for `username`, before it is checked."""
+    return take(login_limits(request, username, known_device=known_device))
+
+
+def take_invitation_attempt(request: HttpRequest) -> Ticket:
+    """Take one attempt at an invitation code from this request's address, before it is checked."""
+    return take([Limit(INVITATION, Scope.address(request))])
+
+
+def wait_message(seconds: int) -> str:
+    """Return what a refused staff member or invitee reads: how long to wait."""
+    return _("Too many failed attempts. Wait %(seconds)s seconds, then try again.") % {"seconds": seconds}
+
+
+# Sources (M3, M4, ASVS 2.4.1; numbers also in docs/security.md).
+#
+# - Receipts, per client address: five failures free, then each failure makes the next attempt
+#   wait twice as long, from 5 seconds up to 15 minutes; counts forgotten 15 minutes after the
+#   last checked attempt. The attempt is taken before the receipt's Argon2id pass; a right
+#   receipt gives it back. Behind an onion service every source arrives from one address, so
+#   the limit then acts for the whole site: the intended trade-off against guessing.
+# - Tips and source messages, together: CLARION_SOURCE_POSTS_PER_ADDRESS per address and
+#   CLARION_SOURCE_POSTS_PER_SITE for the whole site, per 10 minutes from the first. Every post
+#   counts, accepted or not, since it is taken before its body is read. Over either, the source
+#   sees a "busy, try again in N minutes" page with everything typed kept; the files are read
+#   and dropped, never stored (browsers cannot keep chosen files: the page says so).
+# - Files, per channel: at most the channel's daily byte budget per 24 hours from the first.
+#   When a post's first file arrives, before any of it is written, the post reserves its
+#   declared Content-Length (Django reads no more than that), and afterwards gives back what
+#   was not stored. When the reservation does not fit, the post's files are refused with a
+#   message and nothing of them is written; the source can send the text alone.
+RECEIPT = Backoff(name="receipt", free=5, first_wait=5, max_wait=15 * 60, forget_after=15 * 60)
+SOURCE_POST_WINDOW_SECONDS = 10 * 60
+CHANNEL_BYTES_WINDOW_SECONDS = 24 * 3600
+
+
+def take_receipt_attempt(request: HttpRequest) -> Ticket:
+    """Take one receipt attempt from this request's address, before the receipt is derived."""
+    return take([Limit(RECEIPT, Scope.address(request))])
+
+
+def take_source_post(request: HttpRequest) -> Ticket:
+    """Take one tip or message from this request's address and from the site's budget."""
+    per_address = Budget("source-posts", settings.CLARION_SOURCE_POSTS_PER_ADDRESS, SOURCE_POST_WINDOW_SECONDS)
+    per_site = Budget("source-posts", settings.CLARION_SOURCE_POSTS_PER_SITE, SOURCE_POST_WINDOW_SECONDS)
+    return take([Limit(per_address, Scope.address(request)), Limit(per_site, Scope.site())])
+
+
+class BudgetedChannel(Protocol):
+    """What the byte budget needs of a channel (intake's `Channel`)."""
+
+    pk: Any
+    daily_byte_budget: int
+
+
+class ChannelBytes:
+    """A post's claim on its channel's daily byte budget, made when its first file arrives.
+
+    `reserve` is given to the upload handler: it reserves the post's declared Content-Length
+    (the body cannot be longer: Django reads no more) in one atomic step, so parallel uploads
+    cannot together overshoot the budget. `settle` gives back what was not stored. A post
+    without files reserves nothing.
+    """
+
+    def __init__(self, request: HttpRequest, channel: BudgetedChannel) -> None:
+        self.request = request
+        self.channel = channel
+        self.ticket: Ticket | None = None
+
+    def reserve(self) -> bool:
+        """Reserve the post's length; return whether it fits in today's budget."""
+        try:
+            declared = max(0, int(self.request.META.get("CONTENT_LENGTH") or 0))
+        except ValueError:
+            declared = 0
+        budget = Budget("channel-bytes", self.channel.daily_byte_budget, CHANNEL_BYTES_WINDOW_SECONDS)
+        scope = Scope("channel", str(self.channel.pk), personal=False)
+        self.ticket = take([Limit(budget, scope)], amount=declared)
+        return self.ticket.allowed
+
+    def settle(self, stored_bytes: int) -> None:
+        """Give back the part of the reservation that was not stored (all of it for a refused post)."""
+        if self.ticket is not None:
+            self.ticket.refund(self.ticket.amount - stored_bytes)
+            self.ticket = None
+
+
+def busy_message(seconds: int) -> str:
+    """Return what a source over a post budget reads."""
+    minutes = max(1, math.ceil(seconds / 60))
+    return ngettext(
+        "The site is busy: it has received many tips and messages in the last minutes. "
+        "Nothing was sent. Try again in %(minutes)d minute; your words are kept below.",
+        "The site is busy: it has received many tips and messages in the last minutes. "
+        "Nothing was sent. Try again in %(minutes)d minutes; your words are kept below.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def receipt_wait_message(seconds: int) -> str:
+    """Return what a source whose address tried too many receipts reads."""
+    return _("Too many receipts were tried from your connection. Wait %(seconds)d seconds, then try again.") % {
+        "seconds": seconds
+    }
+
+
+def refusal(
+    request: HttpRequest,
+    ticket: Ticket,
+    template: str,
+    context: dict[str, Any],
+    *,
+    message: Callable[[int], str] = wait_message,
+) -> HttpResponse | None:
+    """Return the page `template` again with status 429 and how long to wait, when `ticket` was refused.
+
+    Return None when the attempt was taken: the caller goes on to judge it. `message` turns the
+    wait in seconds into what the person reads.
+    """
+    if ticket.allowed:
+        return None
+    problems = [message(ticket.wait_seconds)]
+    return render(request, template, {**context, "problems": problems}, status=429)

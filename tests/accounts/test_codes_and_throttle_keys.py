@@ -7,8 +7,8 @@ import string
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clarion.accounts import throttle
 from clarion.accounts.codes import ALPHABET, CODE_LENGTH, code_hash, generate_code, normalise_code
+from clarion.web import throttle
 from clarion.web.throttle import Limit, Scope, bucket_key
 
 hmac_keys = st.binary(min_size=32, max_size=32)
@@ -80,6 +80,6 @@ def test_an_account_and_an_address_never_share_a_counter(value, key):
 def test_the_wait_grows_with_failures_but_never_beyond_the_cap(failures):
     wait = throttle.STAFF_LOGIN.wait_after(failures)
 
-    assert 0 <= wait <= throttle.MAX_WAIT_SECONDS
-    assert (wait == 0) == (failures < throttle.FREE_FAILURES)
+    assert 0 <= wait <= throttle.STAFF_LOGIN.max_wait
+    assert (wait == 0) == (failures < throttle.STAFF_LOGIN.free)
     assert throttle.STAFF_LOGIN.wait_after(failures + 1) >= wait

@@ -6,8 +6,8 @@ import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.test import Client
+from django.utils import timezone
 
-from clarion.accounts import sessions
 from clarion.accounts.models import StaffSession
 from tests.accounts.helpers import log_in, make_staff
 
@@ -22,13 +22,13 @@ def logged_in():
     return user, client
 
 
-def test_a_session_idle_past_the_limit_is_logged_out(logged_in, monkeypatch):
+def test_a_session_idle_past_the_limit_is_logged_out(logged_in, time_machine):
     _user, client = logged_in
-    start = sessions.now()
+    time_machine.move_to(timezone.now(), tick=False)
 
-    monkeypatch.setattr(sessions, "now", lambda: start + settings.STAFF_IDLE_SECONDS - 10)
+    time_machine.shift(settings.STAFF_IDLE_SECONDS - 10)
     assert client.get("/staff/account/").status_code == 200
-    monkeypatch.setattr(sessions, "now", lambda: start + 2 * settings.STAFF_IDLE_SECONDS + 1)
+    time_machine.shift(settings.STAFF_IDLE_SECONDS + 11)
     response = client.get("/staff/account/")
 
     assert response.status_code == 302
@@ -36,17 +36,17 @@ def test_a_session_idle_past_the_limit_is_logged_out(logged_in, monkeypatch):
     assert not StaffSession.objects.exists()
 
 
-def test_activity_keeps_a_session_open_only_until_the_absolute_limit(logged_in, monkeypatch):
+def test_activity_keeps_a_session_open_only_until_the_absolute_limit(logged_in, time_machine):
     _user, client = logged_in
-    start = sessions.now()
+    start = timezone.now().timestamp()
     step = settings.STAFF_IDLE_SECONDS - 60
     moment = start
     while moment + step < start + settings.STAFF_MAX_SECONDS:
         moment += step
-        monkeypatch.setattr(sessions, "now", lambda m=moment: m)
+        time_machine.move_to(moment, tick=False)
         assert client.get("/staff/account/").status_code == 200
 
-    monkeypatch.setattr(sessions, "now", lambda: start + settings.STAFF_MAX_SECONDS + 1)
+    time_machine.move_to(start + settings.STAFF_MAX_SECONDS + 1, tick=False)
 
     assert client.get("/staff/account/").status_code == 302
 

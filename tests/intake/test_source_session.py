@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.conf import settings as django_settings
 from django.test import Client
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -58,31 +62,27 @@ def test_the_untouched_cookie_does_open_the_inbox(logged_in):
     assert "Loading bay 3" in logged_in.get("/tip/inbox/").content.decode()
 
 
-def test_an_idle_session_ends_after_two_hours_by_the_module_clock(logged_in, monkeypatch):
-    from clarion.intake import source_session
-
-    start = source_session.now()
-    monkeypatch.setattr(source_session, "now", lambda: start + django_settings.SOURCE_SESSION_SECONDS - 60)
+def test_an_idle_session_ends_after_two_hours(logged_in, time_machine):
+    time_machine.move_to(timezone.now(), tick=False)
+    time_machine.shift(django_settings.SOURCE_SESSION_SECONDS - 60)
     assert "Loading bay 3" in logged_in.get("/tip/inbox/").content.decode()
 
-    monkeypatch.setattr(source_session, "now", lambda: start + 2 * django_settings.SOURCE_SESSION_SECONDS)
+    time_machine.shift(django_settings.SOURCE_SESSION_SECONDS + 60)
     html = logged_in.get("/tip/inbox/").content.decode()
 
     assert "Your session has ended" in html
     assert "Loading bay 3" not in html
 
 
-def test_an_active_session_still_ends_eight_hours_after_login(logged_in, monkeypatch):
-    from clarion.intake import source_session
-
+def test_an_active_session_still_ends_eight_hours_after_login(logged_in, time_machine):
     # Given a source who comes back every 90 minutes, never idle long enough to time out
-    start = source_session.now()
+    start = timezone.now()
     for minutes in range(90, 8 * 60, 90):
-        monkeypatch.setattr(source_session, "now", lambda m=minutes: start + m * 60)
+        time_machine.move_to(start + dt.timedelta(minutes=minutes), tick=False)
         assert "Loading bay 3" in logged_in.get("/tip/inbox/").content.decode(), f"ended after {minutes} minutes"
 
     # When eight hours have passed since the login
-    monkeypatch.setattr(source_session, "now", lambda: start + 8 * 3600 + 1)
+    time_machine.move_to(start + dt.timedelta(hours=8, seconds=1), tick=False)
     html = logged_in.get("/tip/inbox/").content.decode()
 
     # Then the session has ended, and stays ended however soon the next request comes
@@ -93,30 +93,29 @@ def test_an_active_session_still_ends_eight_hours_after_login(logged_in, monkeyp
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(gaps=st.lists(st.integers(min_value=0, max_value=3 * 3600), min_size=1, max_size=12))
-def test_a_session_lives_only_while_no_gap_passes_the_idle_limit_and_login_is_under_eight_hours(
-    logged_in, monkeypatch, gaps
-):
+def test_a_session_lives_only_while_no_gap_reaches_the_idle_limit_and_login_is_under_eight_hours(logged_in, gaps):
     from django.http import HttpResponse
     from django.test import RequestFactory
 
     from clarion.intake import source_session
     from clarion.intake.models import Tip
 
-    # Given a fresh session, opened at a moment of the module's one clock
+    # Given a fresh session, opened at a fixed moment
     moment = 1_800_000_000.0
-    monkeypatch.setattr(source_session, "now", lambda: moment)
-    response = HttpResponse()
-    source_session.start_source_session(response, tip=Tip.objects.get(), conversation_identity="AGE-SECRET-KEY-1X")
-    cookie = response.cookies[django_settings.SOURCE_SESSION_COOKIE_NAME].value
-    alive, elapsed = True, 0
-    for gap in gaps:
-        # When the source comes back after each gap
-        elapsed += gap
-        monkeypatch.setattr(source_session, "now", lambda at=moment + elapsed: at)
-        request = RequestFactory().get("/tip/inbox/")
-        request.COOKIES[django_settings.SOURCE_SESSION_COOKIE_NAME] = cookie
-        alive = alive and gap <= django_settings.SOURCE_SESSION_SECONDS
-        alive = alive and elapsed <= django_settings.SOURCE_SESSION_MAX_SECONDS
+    with time_machine.travel(moment, tick=False) as traveller:
+        response = HttpResponse()
+        source_session.start_source_session(response, tip=Tip.objects.get(), conversation_identity="AGE-SECRET-KEY-1X")
+        cookie = response.cookies[django_settings.SOURCE_SESSION_COOKIE_NAME].value
+        alive, elapsed = True, 0
+        for gap in gaps:
+            # When the source comes back after each gap
+            elapsed += gap
+            traveller.move_to(moment + elapsed)
+            request = RequestFactory().get("/tip/inbox/")
+            request.COOKIES[django_settings.SOURCE_SESSION_COOKIE_NAME] = cookie
+            # (a gap of exactly the idle limit ends it: the session row expires at that second)
+            alive = alive and gap < django_settings.SOURCE_SESSION_SECONDS
+            alive = alive and elapsed <= django_settings.SOURCE_SESSION_MAX_SECONDS
 
-        # Then the session opens exactly while neither limit has been passed, and never again after
-        assert (source_session.load_source_session(request) is not None) == alive, (gap, elapsed)
+            # Then the session opens exactly while neither limit has been reached, and never again after
+            assert (source_session.load_source_session(request) is not None) == alive, (gap, elapsed)

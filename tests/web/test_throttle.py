@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from django.db import connection
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from time_machine import TimeMachineFixture
 
 from clarion.web import memory_key, throttle
 from clarion.web.models import ThrottleBucket
@@ -23,18 +25,26 @@ ADDRESS = Scope("address", "192.0.2.41")
 
 
 class Clock:
-    """The throttle's clock, moved by hand."""
+    """The project's one clock, stopped at `start` and moved by hand."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, start: float = 1_800_000_000.0) -> None:
-        self.moment = start
-        monkeypatch.setattr(throttle, "now", lambda: self.moment)
+    def __init__(self, time_machine: TimeMachineFixture, start: float = 1_800_000_000.0) -> None:
+        self.time_machine = time_machine
+        time_machine.move_to(start, tick=False)
+
+    @property
+    def moment(self) -> float:
+        return time.time()
+
+    @moment.setter
+    def moment(self, moment: float) -> None:
+        self.time_machine.move_to(moment, tick=False)
 
     def advance(self, seconds: float) -> None:
-        self.moment += seconds
+        self.time_machine.shift(seconds)
 
 
-def test_five_failures_pass_then_the_sixth_waits_and_a_refusal_counts_nothing(monkeypatch):
-    clock = Clock(monkeypatch)
+def test_five_failures_pass_then_the_sixth_waits_and_a_refusal_counts_nothing(time_machine):
+    clock = Clock(time_machine)
     results = [throttle.take([Limit(BACKOFF, ADDRESS)]).allowed for _ in range(8)]
 
     assert results == [True] * 5 + [False] * 3
@@ -43,8 +53,8 @@ def test_five_failures_pass_then_the_sixth_waits_and_a_refusal_counts_nothing(mo
     assert throttle.take([Limit(BACKOFF, ADDRESS)]).allowed
 
 
-def test_a_refusal_by_one_limit_counts_against_none(monkeypatch):
-    Clock(monkeypatch)
+def test_a_refusal_by_one_limit_counts_against_none(time_machine):
+    Clock(time_machine)
     account = Scope.account("rita")
     for _ in range(5):
         throttle.take([Limit(BACKOFF, account)])
@@ -55,8 +65,8 @@ def test_a_refusal_by_one_limit_counts_against_none(monkeypatch):
     assert ThrottleBucket.objects.get(key=throttle.bucket_key(Limit(BACKOFF, ADDRESS))).attempts == 0
 
 
-def test_a_refunded_success_leaves_the_counts_as_they_were(monkeypatch):
-    clock = Clock(monkeypatch)
+def test_a_refunded_success_leaves_the_counts_as_they_were(time_machine):
+    clock = Clock(time_machine)
     for _ in range(5):
         throttle.take([Limit(BACKOFF, ADDRESS)])
     clock.advance(5)
@@ -70,9 +80,9 @@ def test_a_refunded_success_leaves_the_counts_as_they_were(monkeypatch):
 
 @hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(gaps=st.lists(st.floats(min_value=0, max_value=1500, allow_nan=False), min_size=1, max_size=40))
-def test_no_lock_lasts_longer_than_the_longest_wait_after_the_last_checked_attempt(monkeypatch, gaps):
+def test_no_lock_lasts_longer_than_the_longest_wait_after_the_last_checked_attempt(time_machine, gaps):
     ThrottleBucket.objects.all().delete()
-    clock = Clock(monkeypatch)
+    clock = Clock(time_machine)
     last_checked = None
     for gap in gaps:
         clock.advance(gap)
@@ -93,8 +103,8 @@ def test_the_wait_grows_with_failures_but_never_beyond_the_cap(failures):
     assert BACKOFF.wait_after(failures + 1) >= wait
 
 
-def test_a_budget_refuses_what_does_not_fit_and_opens_again_after_its_window(monkeypatch):
-    clock = Clock(monkeypatch)
+def test_a_budget_refuses_what_does_not_fit_and_opens_again_after_its_window(time_machine):
+    clock = Clock(time_machine)
     budget = Budget(name="test-bytes", limit=1000, window=3600)
     scope = Scope("channel", "7", personal=False)
 
@@ -109,8 +119,8 @@ def test_a_budget_refuses_what_does_not_fit_and_opens_again_after_its_window(mon
     assert 0 < second.wait_seconds <= 3600
 
 
-def test_expired_counts_are_deleted(monkeypatch):
-    clock = Clock(monkeypatch)
+def test_expired_counts_are_deleted(time_machine):
+    clock = Clock(time_machine)
     throttle.take([Limit(BACKOFF, ADDRESS)])
     throttle.take([Limit(BACKOFF, Scope.account("rita"))])
     clock.advance(BACKOFF.forget_after - 1)
@@ -129,8 +139,8 @@ def test_the_periodic_job_that_deletes_expired_counts_is_registered():
     assert schedule.JOBS[delete_expired_counts_task.module_path].every <= 600
 
 
-def test_no_address_user_name_or_key_is_stored_anywhere(monkeypatch):
-    Clock(monkeypatch)
+def test_no_address_user_name_or_key_is_stored_anywhere(time_machine):
+    Clock(time_machine)
     throttle.take([Limit(BACKOFF, Scope("address", "198.51.100.231")), Limit(BACKOFF, Scope.account("Rosalind"))])
 
     stored = repr(list(ThrottleBucket.objects.values_list()))
@@ -143,8 +153,8 @@ def test_no_address_user_name_or_key_is_stored_anywhere(monkeypatch):
             assert key not in content and key.hex().encode() not in content, path
 
 
-def test_counts_are_unreachable_once_the_key_has_moved_on(monkeypatch):
-    Clock(monkeypatch)
+def test_counts_are_unreachable_once_the_key_has_moved_on(monkeypatch, time_machine):
+    Clock(time_machine)
     for _ in range(5):
         throttle.take([Limit(BACKOFF, ADDRESS)])
     monkeypatch.setattr(memory_key, "now", lambda: memory_key.ROTATE_SECONDS * (memory_key.epoch_at(1e10) + 1))

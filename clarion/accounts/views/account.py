@@ -11,13 +11,13 @@ from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clarion import vault
-from clarion.accounts import throttle
+from clarion.accounts import devices
 from clarion.accounts.actions import AccountError, do_change_password, do_recover
-from clarion.accounts.decorators import staff_login_required
 from clarion.accounts.forms import PasswordChangeForm, RecoveryForm
 from clarion.accounts.roles import is_admin, is_editor, is_reviewer
 from clarion.accounts.sessions import rekey_staff_session
-from clarion.web import security_events
+from clarion.web import security_events, throttle
+from clarion.web.decorators import staff_login_required
 
 NOT_RECOVERED = "The user name, recovery code or one-time code is not right. Nothing was changed."
 
@@ -62,10 +62,9 @@ def change_password(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "GET":
         return render(request, "accounts/change_password.html", {"form": form})
-    attempt = throttle.take_login_attempt(request, request.user.get_username())
-    if not attempt.allowed:
-        problems = [throttle.wait_message(attempt.wait_seconds)]
-        return render(request, "accounts/change_password.html", {"form": form, "problems": problems}, status=429)
+    attempt = devices.take_login_attempt(request, request.user.get_username())
+    if refused := throttle.refusal(request, attempt, "accounts/change_password.html", {"form": form}):
+        return refused
     if not form.is_valid():
         attempt.refund()
         return render(request, "accounts/change_password.html", {"form": form}, status=400)
@@ -95,10 +94,9 @@ def recover(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "accounts/recover.html", {"form": form})
     username = request.POST.get("username", "")[:150]
-    attempt = throttle.take_login_attempt(request, username)
-    if not attempt.allowed:
-        problems = [throttle.wait_message(attempt.wait_seconds)]
-        return render(request, "accounts/recover.html", {"form": form, "problems": problems}, status=429)
+    attempt = devices.take_login_attempt(request, username)
+    if refused := throttle.refusal(request, attempt, "accounts/recover.html", {"form": form}):
+        return refused
     if not form.is_valid():
         attempt.refund()
         return render(request, "accounts/recover.html", {"form": form}, status=400)

@@ -11,13 +11,13 @@ in that response, never stored in the clear.
 
 from __future__ import annotations
 
-import time
 from base64 import b32encode
 
 import segno
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
@@ -26,12 +26,10 @@ from django.views.decorators.http import require_http_methods
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import default_key
 
-from clarion import vault
-from clarion.accounts import throttle
 from clarion.accounts.actions import AccountError, do_enrol, find_open_invitation
 from clarion.accounts.forms import EnrolAccountForm, InvitationCodeForm, OneTimeCodeForm
 from clarion.accounts.models import Invitation
-from clarion.web import security_events
+from clarion.web import sealed_cookie, security_events, throttle
 
 ENROLMENT = "clarion.enrolment"
 ENROLMENT_SECONDS = 30 * 60
@@ -39,25 +37,9 @@ UNKNOWN_CODE = "This invitation code is not valid: it may be mistyped, used alre
 STARTED_OVER = "Your enrolment took too long or was interrupted. Enter your invitation code again."
 
 
-def _cookie(response: HttpResponse, value: str | None) -> None:
-    name = settings.STAFF_ENROL_COOKIE_NAME
-    if value is None:
-        response.delete_cookie(name, path="/", samesite="Strict")
-    else:
-        response.set_cookie(
-            name,
-            value,
-            max_age=ENROLMENT_SECONDS,
-            secure=settings.HTTPS,
-            httponly=True,
-            samesite="Strict",
-            path="/",
-        )
-
-
 def _state(request: HttpRequest) -> tuple[dict, Invitation] | None:
     state = request.session.get(ENROLMENT)
-    if not state or time.time() - state["at"] > ENROLMENT_SECONDS:
+    if not state or timezone.now().timestamp() - state["at"] > ENROLMENT_SECONDS:
         return None
     invitation = Invitation.objects.filter(pk=state["invitation"]).select_related("for_user").first()
     if invitation is None or not invitation.is_open():
@@ -68,7 +50,7 @@ def _state(request: HttpRequest) -> tuple[dict, Invitation] | None:
 def _start_over(request: HttpRequest) -> HttpResponse:
     request.session.pop(ENROLMENT, None)
     response = render(request, "accounts/enrol.html", {"form": InvitationCodeForm(), "problems": [STARTED_OVER]})
-    _cookie(response, None)
+    sealed_cookie.delete_cookie(response, settings.STAFF_ENROL_COOKIE_NAME)
     return response
 
 
@@ -82,9 +64,8 @@ def enrol(request: HttpRequest) -> HttpResponse:
     form = InvitationCodeForm(request.POST)
     context = {"form": form}
     attempt = throttle.take_invitation_attempt(request)
-    if not attempt.allowed:
-        context["problems"] = [throttle.wait_message(attempt.wait_seconds)]
-        return render(request, "accounts/enrol.html", context, status=429)
+    if refused := throttle.refusal(request, attempt, "accounts/enrol.html", context):
+        return refused
     invitation = find_open_invitation(form.cleaned_data["code"]) if form.is_valid() else None
     if invitation is None:
         security_events.record("invitation.failed")
@@ -92,7 +73,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
         return render(request, "accounts/enrol.html", context, status=400)
     attempt.refund()
     request.session.cycle_key()
-    request.session[ENROLMENT] = {"invitation": invitation.pk, "at": time.time()}
+    request.session[ENROLMENT] = {"invitation": invitation.pk, "at": timezone.now().timestamp()}
     return redirect("accounts:enrol_account")
 
 
@@ -112,15 +93,14 @@ def enrol_account(request: HttpRequest) -> HttpResponse:
     form = EnrolAccountForm(request.POST, fixed_username=fixed)
     if not form.is_valid():
         return render(request, "accounts/enrol_account.html", {"form": form, "invitation": invitation}, status=400)
-    sealing_key = vault.new_session_key()
+    response = redirect("accounts:enrol_code")
+    password = form.cleaned_data["new_password"].encode()
     state.update(
         username=fixed or form.cleaned_data["username"],
-        password=vault.seal(form.cleaned_data["new_password"].encode(), sealing_key),
+        password=sealed_cookie.seal(response, settings.STAFF_ENROL_COOKIE_NAME, password, max_age=ENROLMENT_SECONDS),
         totp_key=default_key(),
     )
     request.session[ENROLMENT] = state
-    response = redirect("accounts:enrol_code")
-    _cookie(response, sealing_key)
     return response
 
 
@@ -162,16 +142,16 @@ def enrol_code(request: HttpRequest) -> HttpResponse:
             "This code is not right. Check that the app shows the account just added, and try again."
         ]
         return render(request, "accounts/enrol_code.html", context, status=400)
+    password = sealed_cookie.unseal(request, settings.STAFF_ENROL_COOKIE_NAME, state["password"])
+    if password is None:
+        return _start_over(request)
     try:
-        password = vault.unseal(state["password"], request.COOKIES.get(settings.STAFF_ENROL_COOKIE_NAME, ""))
         enrolled = do_enrol(
             invitation_id=invitation.pk,
             username=state["username"],
             password=password.decode(),
             totp_key=state["totp_key"],
         )
-    except vault.DecryptionError:
-        return _start_over(request)
     except AccountError as error:
         request.session.pop(ENROLMENT, None)
         return render(
@@ -183,5 +163,5 @@ def enrol_code(request: HttpRequest) -> HttpResponse:
     response = render(
         request, "accounts/enrolled.html", {"recovery_code": enrolled.recovery_code, "enrolled_user": enrolled.user}
     )
-    _cookie(response, None)
+    sealed_cookie.delete_cookie(response, settings.STAFF_ENROL_COOKIE_NAME)
     return response

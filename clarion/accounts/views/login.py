@@ -8,14 +8,13 @@ session store never holds it in the clear (DESIGN property 2).
 
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth import login as django_login
 from django.contrib.auth import logout as django_logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -24,13 +23,13 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clarion import vault
-from clarion.accounts import devices, staff_keys, throttle
+from clarion.accounts import devices
 from clarion.accounts.forms import LoginForm, OneTimeCodeForm
 from clarion.accounts.keys import unlock_identity
-from clarion.accounts.login_target import forget_login_target, login_target
 from clarion.accounts.models import KeyCustody, StaffSession
 from clarion.accounts.sessions import start_staff_session
-from clarion.web import security_events
+from clarion.web import sealed_cookie, security_events, staff_identity, throttle
+from clarion.web.login_target import forget_login_target, login_target
 
 PENDING = "clarion.pending_login"
 PENDING_SECONDS = 5 * 60
@@ -47,25 +46,6 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/staff/") and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
         return target
     return settings.LOGIN_REDIRECT_URL
-
-
-def _wait_message(seconds: int) -> str:
-    return throttle.wait_message(seconds)
-
-
-def _pending_cookie(response: HttpResponse, value: str | None) -> None:
-    if value is None:
-        response.delete_cookie(settings.STAFF_PENDING_COOKIE_NAME, path="/", samesite="Strict")
-        return
-    response.set_cookie(
-        settings.STAFF_PENDING_COOKIE_NAME,
-        value,
-        max_age=PENDING_SECONDS,
-        secure=settings.HTTPS,
-        httponly=True,
-        samesite="Strict",
-        path="/",  # a __Host- cookie must have Path=/
-    )
 
 
 def _ready_to_log_in(user) -> bool:  # noqa: ANN001
@@ -88,32 +68,31 @@ def login(request: HttpRequest) -> HttpResponse:
         return render(request, "accounts/login.html", context, status=400)
     username, password = form.cleaned_data["username"], form.cleaned_data["password"]
     # Taken before the password is hashed, so parallel guesses cannot all slip through (M3).
-    attempt = throttle.take_login_attempt(request, username)
-    if not attempt.allowed:
-        context["problems"] = [_wait_message(attempt.wait_seconds)]
-        return render(request, "accounts/login.html", context, status=429)
+    attempt = devices.take_login_attempt(request, username)
+    if refused := throttle.refusal(request, attempt, "accounts/login.html", context):
+        return refused
     user = authenticate(request, username=username, password=password)
     if user is None or not _ready_to_log_in(user):
         security_events.record("login.password_failed", username=username)
         context["problems"] = [WRONG_LOGIN]
         return render(request, "accounts/login.html", context, status=400)
     attempt.refund()
-    sealing_key = vault.new_session_key()
+    response = redirect("accounts:login_code")
     request.session[PENDING] = {
         "user": user.pk,
         "username": username,
-        "password": vault.seal(password.encode(), sealing_key),
-        "at": time.time(),
+        "password": sealed_cookie.seal(
+            response, settings.STAFF_PENDING_COOKIE_NAME, password.encode(), max_age=PENDING_SECONDS
+        ),
+        "at": timezone.now().timestamp(),
         "next": _safe_next(form.cleaned_data["next"] or login_target(request)),
     }
-    response = redirect("accounts:login_code")
-    _pending_cookie(response, sealing_key)
     return response
 
 
 def _pending(request: HttpRequest) -> dict | None:
     pending = request.session.get(PENDING)
-    if not pending or time.time() - pending["at"] > PENDING_SECONDS:
+    if not pending or timezone.now().timestamp() - pending["at"] > PENDING_SECONDS:
         return None
     return pending
 
@@ -126,16 +105,15 @@ def login_code(request: HttpRequest) -> HttpResponse:
     if pending is None:
         request.session.pop(PENDING, None)
         response = render(request, "accounts/login.html", {"form": LoginForm(), "problems": [PENDING_EXPIRED]})
-        _pending_cookie(response, None)
+        sealed_cookie.delete_cookie(response, settings.STAFF_PENDING_COOKIE_NAME)
         return response
     if request.method == "GET":
         return render(request, "accounts/login_code.html", {"form": OneTimeCodeForm()})
     form = OneTimeCodeForm(request.POST)
     context = {"form": form}
-    attempt = throttle.take_login_attempt(request, pending["username"])
-    if not attempt.allowed:
-        context["problems"] = [_wait_message(attempt.wait_seconds)]
-        return render(request, "accounts/login_code.html", context, status=429)
+    attempt = devices.take_login_attempt(request, pending["username"])
+    if refused := throttle.refusal(request, attempt, "accounts/login_code.html", context):
+        return refused
     if not form.is_valid():
         attempt.refund()
         return render(request, "accounts/login_code.html", context, status=400)
@@ -147,9 +125,8 @@ def login_code(request: HttpRequest) -> HttpResponse:
         return render(request, "accounts/login_code.html", context, status=400)
     attempt.refund()
     problem = None
-    try:
-        password = vault.unseal(pending["password"], request.COOKIES.get(settings.STAFF_PENDING_COOKIE_NAME, ""))
-    except vault.DecryptionError:
+    password = sealed_cookie.unseal(request, settings.STAFF_PENDING_COOKIE_NAME, pending["password"])
+    if password is None:
         problem = PENDING_EXPIRED
     else:
         try:
@@ -159,7 +136,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
     if problem:
         request.session.pop(PENDING, None)
         response = render(request, "accounts/login.html", {"form": LoginForm(), "problems": [problem]}, status=400)
-        _pending_cookie(response, None)
+        sealed_cookie.delete_cookie(response, settings.STAFF_PENDING_COOKIE_NAME)
         return response
     attempt.forget("account")
     request.session.pop(PENDING, None)
@@ -167,8 +144,8 @@ def login_code(request: HttpRequest) -> HttpResponse:
     otp_login(request, device)
     start_staff_session(request)
     response = redirect(pending["next"])
-    staff_keys.hold_identity(request, response, keypair)
-    _pending_cookie(response, None)
+    staff_identity.hold_identity(request, response, keypair)
+    sealed_cookie.delete_cookie(response, settings.STAFF_PENDING_COOKIE_NAME)
     forget_login_target(response)
     devices.remember_device(response, user)
     return response
@@ -181,7 +158,7 @@ def logout(request: HttpRequest) -> HttpResponse:
     if request.session.session_key:
         StaffSession.objects.filter(session_key=request.session.session_key).delete()
     response = render(request, "accounts/logged_out.html")
-    staff_keys.forget_identity(request, response)
+    staff_identity.forget_identity(request, response)
     django_logout(request)
     # Every staff cookie is deleted by name but the device cookie, which lets its owner log in
     # again while someone keeps their account's counter tripped (L9; clarion.accounts.devices).
@@ -193,6 +170,6 @@ def logout(request: HttpRequest) -> HttpResponse:
         settings.STAFF_TARGET_COOKIE_NAME,
         settings.CSRF_COOKIE_NAME,
     ):
-        response.delete_cookie(name, path="/", samesite="Strict")
+        sealed_cookie.delete_cookie(response, name)
     response["Clear-Site-Data"] = '"cache", "storage"'
     return response

@@ -10,8 +10,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clarion.accounts.actions import AccountError, do_create_invitation, do_reset_account, do_set_active
-from clarion.accounts.decorators import admin_required
 from clarion.accounts.forms import InviteForm
+from clarion.web.decorators import admin_required
 
 
 @never_cache

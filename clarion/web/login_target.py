@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 TARGET_SECONDS = 15 * 60
+# The salt keeps its first home's name: cookies signed before the move still verify.
 SALT = "clarion.accounts.login_target"
 
 
