@@ -38,16 +38,12 @@ import secrets
 import struct
 import threading
 import time
-from collections.abc import Callable
 from typing import Any, cast
 
 ROTATE_SECONDS = 4 * 3600
 KEY_BYTES = 32
 _LAYOUT = struct.Struct(f"<Q{KEY_BYTES}s")  # epoch, key
 _LOCK_SECONDS = 2.0
-
-# The one clock of this module: tests replace it to see the key move on.
-now: Callable[[], float] = time.time
 
 _page: mmap.mmap | None = None
 _lock: Any = None  # a multiprocessing lock, shared across fork like the page
@@ -71,7 +67,7 @@ def install() -> None:
     """
     global _page, _lock
     page = mmap.mmap(-1, _LAYOUT.size, flags=mmap.MAP_SHARED | mmap.MAP_ANONYMOUS)
-    page[:] = _LAYOUT.pack(epoch_at(now()), secrets.token_bytes(KEY_BYTES))
+    page[:] = _LAYOUT.pack(epoch_at(time.time()), secrets.token_bytes(KEY_BYTES))
     _page, _lock = page, multiprocessing.get_context("fork").Lock()
 
 
@@ -91,7 +87,7 @@ def _current() -> bytes:
     locked = _lock.acquire(timeout=_LOCK_SECONDS)
     try:
         epoch, key = _LAYOUT.unpack(page[:])
-        wanted = epoch_at(now())
+        wanted = epoch_at(time.time())
         if wanted > epoch:
             for _ in range(min(wanted - epoch, 100_000)):
                 key = ratchet(key)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import multiprocessing
+import time
 
 import pytest
+import time_machine
 from hypothesis import given
 from hypothesis import strategies as st
+from time_machine import TimeMachineFixture
 
 from clarion.web import memory_key
 
@@ -14,8 +17,8 @@ FORK = multiprocessing.get_context("fork")
 
 
 def _in_child(moment: float, queue) -> None:  # noqa: ANN001 - a multiprocessing queue
-    memory_key.now = lambda: moment
-    queue.put(memory_key.derived_key("throttle"))
+    with time_machine.travel(moment, tick=False):
+        queue.put(memory_key.derived_key("throttle"))
 
 
 def key_seen_by_a_forked_worker(moment: float) -> bytes:
@@ -29,35 +32,34 @@ def key_seen_by_a_forked_worker(moment: float) -> bytes:
 
 
 @pytest.fixture
-def master(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Install a fresh key in this process, as the gunicorn master does before forking; return its clock."""
-    clock = [1_800_000_000.0]
-    monkeypatch.setattr(memory_key, "now", lambda: clock[0])
+def master(time_machine: TimeMachineFixture) -> TimeMachineFixture:
+    """Install a fresh key in this process, as the gunicorn master does before forking, at a stopped moment."""
+    time_machine.move_to(1_800_000_000.0, tick=False)
     memory_key.install()
-    return clock
+    return time_machine
 
 
 def test_workers_forked_from_the_master_share_one_key(master):
-    assert key_seen_by_a_forked_worker(master[0]) == memory_key.derived_key("throttle")
-    assert key_seen_by_a_forked_worker(master[0]) == key_seen_by_a_forked_worker(master[0])
+    assert key_seen_by_a_forked_worker(time.time()) == memory_key.derived_key("throttle")
+    assert key_seen_by_a_forked_worker(time.time()) == key_seen_by_a_forked_worker(time.time())
 
 
 def test_a_worker_that_ratchets_the_key_moves_it_for_every_process_and_it_never_comes_back(master):
     before = memory_key.derived_key("throttle")
 
-    moved = key_seen_by_a_forked_worker(master[0] + memory_key.ROTATE_SECONDS)
+    moved = key_seen_by_a_forked_worker(time.time() + memory_key.ROTATE_SECONDS)
 
     assert moved != before
     # The master, its clock not yet past the boundary, already holds the new key, not the old one.
     assert memory_key.derived_key("throttle") == moved
-    assert key_seen_by_a_forked_worker(master[0]) == moved
+    assert key_seen_by_a_forked_worker(time.time()) == moved
 
 
 def test_the_key_moves_on_every_few_hours_and_purposes_get_different_keys(master):
     first = memory_key.derived_key("throttle")
     assert memory_key.derived_key("security-log") != first
 
-    master[0] += memory_key.ROTATE_SECONDS
+    master.shift(memory_key.ROTATE_SECONDS)
 
     assert memory_key.derived_key("throttle") != first
 

@@ -153,13 +153,17 @@ def test_no_address_user_name_or_key_is_stored_anywhere(time_machine):
             assert key not in content and key.hex().encode() not in content, path
 
 
-def test_counts_are_unreachable_once_the_key_has_moved_on(monkeypatch, time_machine):
-    Clock(time_machine)
+def test_counts_are_unreachable_once_the_key_has_moved_on(time_machine):
+    daily = Budget("test-daily", limit=5, window=24 * 3600)
+    clock = Clock(time_machine)
     for _ in range(5):
-        throttle.take([Limit(BACKOFF, ADDRESS)])
-    monkeypatch.setattr(memory_key, "now", lambda: memory_key.ROTATE_SECONDS * (memory_key.epoch_at(1e10) + 1))
+        throttle.take([Limit(daily, ADDRESS)])
+    assert not throttle.take([Limit(daily, ADDRESS)]).allowed
 
-    assert throttle.take([Limit(BACKOFF, ADDRESS)]).allowed
+    clock.advance(memory_key.ROTATE_SECONDS)
+
+    # The day's budget is not over, but its count can no longer be found.
+    assert throttle.take([Limit(daily, ADDRESS)]).allowed
 
 
 @pytest.mark.django_db(transaction=True)
