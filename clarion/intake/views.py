@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django import forms
@@ -23,7 +22,6 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -60,6 +58,7 @@ from clarion.intake.uploads import (
 )
 from clarion.vault import AgeRecipientStr
 from clarion.web import throttle
+from clarion.web.decorators import source_page
 
 EXPIRED_FORM = (
     "This form expired before it was sent (it is tied to your browser session, which may have "
@@ -71,18 +70,6 @@ FORM_TOKEN_EXPIRED = _lazy(
     "This form was open for more than a day, or was not loaded from this site, so nothing was sent. "
     "Your text is kept below: check it and send again."
 )
-
-
-def source_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Mark a view as a source page: never stored by the browser or a proxy."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        response["Pragma"] = "no-cache"
-        return response
-
-    return never_cache(wrapper)
 
 
 def csrf_failed(request: HttpRequest) -> bool:

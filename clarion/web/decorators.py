@@ -1,4 +1,4 @@
-"""Guard staff views: nothing behind them before both factors, the role, and the identity when needed.
+"""Guard views by surface: staff pages need both factors and a role, source pages are never stored.
 
 A person who has typed their password but not yet their one-time code is not authenticated
 at all (the login view keeps them pending), and a session whose key cookie went missing holds
@@ -72,3 +72,15 @@ editor_required = role_required(EDITOR)
 def staff_page(view: View) -> View:
     """Guard a reviewer page (both factors, the role, the identity held) and keep it out of every cache."""
     return never_cache(reviewer_required(view))
+
+
+def source_page(view: View) -> View:
+    """Mark a view as a source page: never stored by the browser or a proxy."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response["Pragma"] = "no-cache"
+        return response
+
+    return never_cache(wrapper)
