@@ -5,6 +5,8 @@ Every variable is read through `clarion.config` and listed in the README.
 
 from __future__ import annotations
 
+from typing import Any
+
 import dj_database_url
 
 from clarion.config import (
@@ -103,7 +105,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "clarion.sqlite3",
+            "NAME": str(DATA_DIR / "clarion.sqlite3"),
             "OPTIONS": {
                 # WAL lets readers and the single writer proceed together; IMMEDIATE takes the
                 # write lock at BEGIN so concurrent submissions queue instead of failing;
@@ -127,7 +129,7 @@ PUBLIC_PAGES_MAX_ENTRIES = 1000  # about 30 MB per worker at 30 KB a page
 _cache_url = env_str("CACHE_URL")
 if _cache_url:
     refuse_plaintext_cache(_cache_url, allow_plaintext="cache" in _plaintext_allowed)
-    CACHES = {
+    CACHES: dict[str, dict[str, Any]] = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url},
         PUBLIC_PAGES_CACHE: {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -16,19 +16,20 @@ from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 
 from clarion.accounts import staff_keys
 from clarion.accounts.login_target import remember_login_target
 from clarion.accounts.roles import is_admin, is_editor, is_reviewer
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def is_fully_logged_in(request: HttpRequest) -> bool:
     """Return whether the request comes from a staff member past both factors."""
     user = request.user
-    return bool(user.is_authenticated and user.is_active and user.is_verified())
+    return bool(user.is_authenticated and user.is_active and user.is_verified())  # type: ignore[attr-defined]  # set by django_otp's OTPMiddleware
 
 
 def _to_login(request: HttpRequest) -> HttpResponse:
@@ -44,7 +45,7 @@ def staff_login_required(view: View) -> View:
     """Let through staff members who passed password and one-time code; send others to log in."""
 
     @wraps(view)
-    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not is_fully_logged_in(request):
             return _to_login(request)
         return view(request, *args, **kwargs)
@@ -59,7 +60,7 @@ def reviewer_required(view: View) -> View:
     """
 
     @wraps(view)
-    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not is_fully_logged_in(request) or staff_keys.held_identity(request) is None:
             return _to_login(request)
         if not is_reviewer(request.user):
@@ -73,7 +74,7 @@ def admin_required(view: View) -> View:
     """Let through admins past both factors; others logged in get 404."""
 
     @wraps(view)
-    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not is_fully_logged_in(request):
             return _to_login(request)
         if not is_admin(request.user):
@@ -91,7 +92,7 @@ def editor_required(view: View) -> View:
     """
 
     @wraps(view)
-    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not is_fully_logged_in(request):
             return _to_login(request)
         if not is_editor(request.user):

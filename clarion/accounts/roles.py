@@ -7,7 +7,7 @@ The groups are created by migration 0002.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
 
 ADMIN = "admin"
@@ -21,29 +21,29 @@ class Role(models.TextChoices):
     EDITOR = EDITOR, "Editor (publishing)"
 
 
-def has_role(user: AbstractBaseUser | AnonymousUser, role: str) -> bool:
+def has_role(user: User | AnonymousUser, role: str) -> bool:
     """Return whether an active, authenticated user holds `role`."""
     if not (user.is_authenticated and user.is_active):
         return False
     return user.groups.filter(name=role).exists()
 
 
-def is_reviewer(user: AbstractBaseUser | AnonymousUser) -> bool:
+def is_reviewer(user: User | AnonymousUser) -> bool:
     """Return whether the user may read the tips of the channels they receive."""
     return has_role(user, REVIEWER)
 
 
-def is_admin(user: AbstractBaseUser | AnonymousUser) -> bool:
+def is_admin(user: User | AnonymousUser) -> bool:
     """Return whether the user manages people, channels and settings."""
     return has_role(user, ADMIN)
 
 
-def is_editor(user: AbstractBaseUser | AnonymousUser) -> bool:
+def is_editor(user: User | AnonymousUser) -> bool:
     """Return whether the user may prepare public posts."""
     return has_role(user, EDITOR)
 
 
-def grant_role(user, role: str) -> None:  # noqa: ANN001 - a User
+def grant_role(user: User, role: str) -> None:
     """Add `role` to the user; admins also get Django's staff flags for the admin pages."""
     from django.contrib.auth.models import Group
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from typing import Any, NoReturn
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
@@ -82,13 +84,13 @@ INBOX_NEVER_READS = ("answers", "lookup_id", "conversation_public_key", "case_pu
 
 
 class CaseFileQuerySet(models.QuerySet):
-    def for_reviewer(self, user) -> CaseFileQuerySet:  # noqa: ANN001 - a User
+    def for_reviewer(self, user: User) -> CaseFileQuerySet:
         """Return the case files of tips the reviewer may read (see access.py for one tip)."""
         readable = KeyWrap.objects.filter(tip=OuterRef("tip"), holder=KeyWrap.Holder.REVIEWER, user=user)
         conflicted = ConflictOfInterest.objects.filter(tip=OuterRef("tip"), user=user)
         return self.filter(Exists(readable)).exclude(Exists(conflicted))
 
-    def with_seen_by(self, user) -> CaseFileQuerySet:  # noqa: ANN001 - a User
+    def with_seen_by(self, user: User) -> CaseFileQuerySet:
         """Annotate `seen`: whether the reviewer opened the tip since its last activity."""
         seen = ReadMarker.objects.filter(tip=OuterRef("tip"), user=user, read_at__gte=OuterRef("tip__last_activity_at"))
         return self.annotate(seen=Exists(seen))
@@ -301,10 +303,10 @@ class AppendOnlyError(Exception):
 
 
 class AuditEntryQuerySet(models.QuerySet):
-    def update(self, **kwargs):  # noqa: ANN003, ANN201
+    def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("The audit log is append-only.")
 
-    def delete(self):  # noqa: ANN201
+    def delete(self) -> NoReturn:
         raise AppendOnlyError("The audit log is append-only.")
 
 
@@ -336,12 +338,12 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"
 
-    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AppendOnlyError("The audit log is append-only.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("The audit log is append-only.")
 
     def canonical(self) -> bytes:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -61,6 +62,8 @@ from clarion.intake.uploads import (
 )
 from clarion.vault import AgeRecipientStr
 
+FormT = TypeVar("FormT", bound=forms.Form)
+
 EXPIRED_FORM = (
     "This form expired before it was sent (it is tied to your browser session, which may have "
     "ended). Nothing was sent. Your text is kept below: check it and send again."
@@ -73,11 +76,11 @@ FORM_TOKEN_EXPIRED = _lazy(
 )
 
 
-def source_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def source_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Mark a view as a source page: never stored by the browser or a proxy."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         response = view(request, *args, **kwargs)
         response["Pragma"] = "no-cache"
         return response
@@ -87,7 +90,10 @@ def source_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
 def csrf_failed(request: HttpRequest) -> bool:
     """Check the CSRF token of a view that parsed its own body; True when it fails."""
-    return NoReferrerCsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, None, (), {}) is not None
+    return (
+        NoReferrerCsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, lambda r: HttpResponse(), (), {})
+        is not None
+    )
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
@@ -113,12 +119,12 @@ def _read_and_drop_files(request: HttpRequest) -> None:
 
 def receive_upload_form(
     request: HttpRequest,
-    make_form: Callable[[Any, Any], forms.Form],
+    make_form: Callable[[Any, Any], FormT],
     *,
     limits: UploadLimits,
     recipient: AgeRecipientStr,
     reserve_files: Callable[[], bool] | None = None,
-) -> tuple[forms.Form, list[str], UploadReport]:
+) -> tuple[FormT, list[str], UploadReport]:
     """Parse a posted form whose files are encrypted to `recipient` as they arrive.
 
     The one path for every form that takes files (a source's tip or message, a reviewer's
@@ -231,7 +237,7 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
         report.discard(blob_store())
         budget.settle(0)
         return _to_receipt(token)
-    if problems or form.errors:
+    if token is None or problems or form.errors:
         report.discard(blob_store())
         budget.settle(0)
         context = {
@@ -328,8 +334,8 @@ def login(request: HttpRequest) -> HttpResponse:
     attempt.refund()
     pending = form.cleaned_data.get("pending_message", "")
     if pending:
-        form = FollowUpForm(initial={"message": pending}, channel=access.tip.channel)
-        response = _render_inbox(request, access, form, notice=FILES_NOT_KEPT)
+        follow_up = FollowUpForm(initial={"message": pending}, channel=access.tip.channel)
+        response = _render_inbox(request, access, follow_up, notice=FILES_NOT_KEPT)
     else:
         response = redirect("intake:inbox")
     start_source_session(response, tip=access.tip, conversation_identity=access.conversation_identity)
@@ -399,7 +405,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @source_page
 @require_GET
-def download_file(request: HttpRequest, file_id: int) -> HttpResponse:
+def download_file(request: HttpRequest, file_id: int) -> HttpResponseBase:
     """Stream a file a reviewer attached to a reply, decrypted with the key the session holds.
 
     The address holds only the file's number; the session decides whose it is.

@@ -63,7 +63,7 @@ def _adjust(tokens: list[Token], media: Mapping[str, str]) -> list[Token]:
                 continue
             replacement = Token("text", "", 0)
             replacement.content = child.content
-            token.children[index] = replacement
+            token.children[index] = replacement  # type: ignore[index]  # we are iterating over these children
     return tokens
 
 

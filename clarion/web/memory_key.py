@@ -90,6 +90,8 @@ def _current() -> bytes:
     # only die within a copy of 40 bytes, so a timeout never waits on a real writer.
     locked = _lock.acquire(timeout=_LOCK_SECONDS)
     try:
+        epoch: int
+        key: bytes
         epoch, key = _LAYOUT.unpack(page[:])
         wanted = epoch_at(now())
         if wanted > epoch:

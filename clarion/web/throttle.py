@@ -66,7 +66,7 @@ class Backoff:
         """Return the seconds to wait after `attempts` judged attempts."""
         if attempts < self.free:
             return 0
-        return min(self.max_wait, self.first_wait * 2 ** min(attempts - self.free, 30))
+        return min(self.max_wait, self.first_wait * (1 << min(attempts - self.free, 30)))
 
     def wait(self, row: ThrottleBucket, amount: int, moment: float) -> float:
         wait = self.wait_after(row.attempts)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from base64 import b32encode
+from typing import Any
 
 import segno
 from django.conf import settings
@@ -80,7 +81,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "accounts/enrol.html", {"form": InvitationCodeForm()})
     form = InvitationCodeForm(request.POST)
-    context = {"form": form}
+    context: dict[str, Any] = {"form": form}
     attempt = throttle.take_invitation_attempt(request)
     if not attempt.allowed:
         context["problems"] = [throttle.wait_message(attempt.wait_seconds)]
@@ -127,7 +128,7 @@ def enrol_account(request: HttpRequest) -> HttpResponse:
 def _provisioning_uri(username: str, hex_key: str) -> str:
     issuer = settings.OTP_TOTP_ISSUER.replace(":", "")
     secret = b32encode(bytes.fromhex(hex_key)).decode()
-    query = urlencode({"secret": secret, "issuer": issuer, "algorithm": "SHA1", "digits": 6, "period": 30})
+    query = urlencode({"secret": secret, "issuer": issuer, "algorithm": "SHA1", "digits": "6", "period": "30"})
     return f"otpauth://totp/{issuer}:{username}?{query}"
 
 
@@ -178,7 +179,7 @@ def enrol_code(request: HttpRequest) -> HttpResponse:
             request, "accounts/enrol.html", {"form": InvitationCodeForm(), "problems": [str(error)]}, status=400
         )
     # The code just used must not log in again: the device starts past its time step.
-    enrolled.user.totpdevice_set.update(last_t=totp.t())
+    enrolled.user.totpdevice_set.update(last_t=totp.t())  # type: ignore[attr-defined]  # django_otp's reverse relation
     request.session.pop(ENROLMENT, None)
     response = render(
         request, "accounts/enrolled.html", {"recovery_code": enrolled.recovery_code, "enrolled_user": enrolled.user}

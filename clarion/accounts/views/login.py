@@ -9,11 +9,13 @@ session store never holds it in the clear (DESIGN property 2).
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth import login as django_login
 from django.contrib.auth import logout as django_logout
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -68,7 +70,7 @@ def _pending_cookie(response: HttpResponse, value: str | None) -> None:
     )
 
 
-def _ready_to_log_in(user) -> bool:  # noqa: ANN001
+def _ready_to_log_in(user: User) -> bool:
     return (
         TOTPDevice.objects.filter(user=user, confirmed=True).exists() and KeyCustody.objects.filter(user=user).exists()
     )
@@ -83,7 +85,7 @@ def login(request: HttpRequest) -> HttpResponse:
         form = LoginForm()
         return render(request, "accounts/login.html", {"form": form})
     form = LoginForm(request.POST)
-    context = {"form": form}
+    context: dict[str, Any] = {"form": form}
     if not form.is_valid():
         return render(request, "accounts/login.html", context, status=400)
     username, password = form.cleaned_data["username"], form.cleaned_data["password"]
@@ -131,7 +133,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "accounts/login_code.html", {"form": OneTimeCodeForm()})
     form = OneTimeCodeForm(request.POST)
-    context = {"form": form}
+    context: dict[str, Any] = {"form": form}
     attempt = throttle.take_login_attempt(request, pending["username"])
     if not attempt.allowed:
         context["problems"] = [_wait_message(attempt.wait_seconds)]
@@ -141,7 +143,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
         return render(request, "accounts/login_code.html", context, status=400)
     user = get_user_model().objects.filter(pk=pending["user"], is_active=True).first()
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first() if user else None
-    if device is None or not device.verify_token(form.cleaned_data["code"]):
+    if user is None or device is None or not device.verify_token(form.cleaned_data["code"]):
         security_events.record("login.code_failed", username=pending["username"])
         context["problems"] = [WRONG_CODE]
         return render(request, "accounts/login_code.html", context, status=400)

@@ -126,7 +126,7 @@ class Post(models.Model):
     @property
     def byline(self) -> str:
         """Return the published byline: a name, or empty for the organisation."""
-        if self.byline_editor_id is not None:
+        if self.byline_editor is not None:
             return self.byline_name or self.byline_editor.get_full_name() or self.byline_editor.get_username()
         return ""
 
