@@ -51,7 +51,7 @@ class Organisation(models.Model):
 class KeyCustody(models.Model):
     """A person's age identity, stored only encrypted under a key derived from their password.
 
-    A copy of the database therefore yields no usable private key (DESIGN property 2).
+    A copy of the database therefore yields no usable private key (docs/design.md, property 2).
     """
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="key_custody")

@@ -2,7 +2,7 @@
 
 Groups rather than a role field: the Django admin already edits membership, a person can be
 an admin without reading tips or an admin who also reviews, and no custom user model is needed.
-The groups are created by migration 0002.
+The groups are created by migration 0003 (`0003_role_groups.py`).
 """
 
 from __future__ import annotations

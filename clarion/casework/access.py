@@ -1,6 +1,6 @@
 """Decide which tips a reviewer reads, and open a tip's keys with the identity they hold.
 
-Least privilege (DESIGN property 7): a reviewer reads a tip only while a key wrap for them
+Least privilege (docs/design.md, property 7): a reviewer reads a tip only while a key wrap for them
 exists — made at submission for the receivers of its channel, or later by a share — and
 only while they have not declared a conflict of interest on it. "Missing" and "not yours"
 answer the same 404, so ids cannot be probed.

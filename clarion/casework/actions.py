@@ -514,7 +514,7 @@ def _take_back_channel_tips(*, actor: User, channel: Channel, user: User) -> lis
 def do_set_channel_receivers(*, actor: User, channel: Channel, receivers: Iterable[Any]) -> list[TakenBack]:
     """Make `receivers` exactly the people who receive the channel's tips; return what was taken back.
 
-    Least privilege (DESIGN property 7): taking someone off a channel takes back what the
+    Least privilege (docs/design.md, property 7): taking someone off a channel takes back what the
     channel gave them — every wrap of its tips made for them at submission — but not what was
     shared with them, which only an admin's revocation takes back. Adding them again later
     gives back nothing: the server never holds a tip's secrets to wrap them again; a reader

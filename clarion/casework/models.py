@@ -1,6 +1,6 @@
 """The reviewers' side of a tip: workflow state in the clear, notes and reasons as ciphertext.
 
-What is stored in the clear is only what the inbox needs to sort and filter (DESIGN: status,
+What is stored in the clear is only what the inbox needs to sort and filter (docs/design.md: status,
 labels, assignee, flags, times). Everything a reviewer writes in words — notes, triage
 reasons, closure findings, a reopening reason — is age ciphertext to the tip's case key,
 which the source never holds.
@@ -205,7 +205,7 @@ class Closure(models.Model):
     """ISO 37002 closure, in two steps: a reader proposes it, a different reader approves it.
 
     Only the approval moves the tip into the closed status the proposal names and starts the
-    retention clock, so no single reader closes a tip for destruction (DESIGN property 10).
+    retention clock, so no single reader closes a tip for destruction (docs/design.md, property 10).
     A proposal is immutable: to change it, withdraw it and propose again.
     """
 

@@ -2,7 +2,7 @@
 
 Only workflow metadata is stored in the clear (ids, channel, times, sizes, counts). Answers,
 messages, file names and file contents are age ciphertext before they touch the database or
-the blob store (DESIGN property 1).
+the blob store (docs/design.md, property 1).
 """
 
 from __future__ import annotations

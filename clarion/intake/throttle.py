@@ -1,7 +1,7 @@
 """Limit receipt guessing and floods of tips, messages and files (M3, M4, ASVS 2.4.1).
 
 Counted in the table every worker shares (clarion.web.throttle): a client address only as an
-HMAC under a key that lives in memory alone and rotates (DESIGN property 3). The numbers,
+HMAC under a key that lives in memory alone and rotates (docs/design.md, property 3). The numbers,
 also in docs/security.md:
 
 - **Receipts**, per client address: five failures free, then each failure makes the next

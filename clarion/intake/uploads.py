@@ -4,7 +4,7 @@ Django's default TemporaryFileUploadHandler writes every upload larger than 2.5 
 plaintext temporary file: a forensic copy of a source's document on the server's disk even
 after it is deleted. This handler replaces it on the source views: each chunk goes straight
 into an age stream whose ciphertext lands in the blob store, so no plaintext byte reaches
-the disk and memory stays flat whatever the file size (DESIGN property 1).
+the disk and memory stays flat whatever the file size (docs/design.md, property 1).
 
 Limits (file count, per-file and per-submission size) are checked as bytes arrive. A file
 over a limit is discarded chunk by chunk rather than stopping the request, so that every
@@ -228,7 +228,7 @@ class EncryptingUploadHandler(FileUploadHandler):
         Until the tip commits, nothing references them: without this, a file committed early
         in an upload that lasts longer than the sweep's grace period (a big second file over
         Tor) could be swept, and the source then shown a receipt for a tip missing that file
-        (DESIGN property 6). One utime per file per chunk of up to a megabyte costs nothing.
+        (docs/design.md, property 6). One utime per file per chunk of up to a megabyte costs nothing.
         """
         for upload in self.report.accepted:
             os.utime(self.store.path(upload.blob))

@@ -7,7 +7,7 @@ each web process â€” and the background worker that publishes scheduled posts â€
 a process looks at the number at most once a second, so a change reaches every page within
 a second. Readers' responses also carry `Cache-Control: public` for a CDN or reverse proxy.
 
-Reader pages never touch the session or the CSRF token, so they set no cookie (DESIGN: no
+Reader pages never touch the session or the CSRF token, so they set no cookie (docs/design.md: no
 trackers); `_cacheable` refuses to store a response that carries one anyway. Stored pages are
 served by `PublicPageCacheMiddleware`, early in the middleware stack.
 

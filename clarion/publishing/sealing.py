@@ -1,6 +1,6 @@
 """Keep drafts unreadable at rest: seal what editors write to a publishing key only editors hold.
 
-Threats (DESIGN property 1, drafts included; the security review's M6): someone who takes the
+Threats (docs/design.md, property 1, drafts included; the security review's M6): someone who takes the
 server, its disk or a backup reads a draft that quotes a source, or the staff number an
 editor later redacted; an editor who does not read a tip reads the source's words through a
 draft quoting it.

@@ -2,7 +2,7 @@
 
 Everything here reads only what was published: a post's `published_revision`, its
 corrections, its scrubbed media. No view imports tip content or the links between posts and
-tips (the public site never reads tip content: DESIGN). Pages are rendered once per change
+tips (the public site never reads tip content: docs/design.md). Pages are rendered once per change
 and served from the cache (`caching.public_page`); none touches the session or the CSRF
 token, so a reader gets no cookie.
 """
@@ -278,8 +278,8 @@ def server_error(request: HttpRequest) -> HttpResponse:
     """Answer a server error with the site's page, rendered without touching the database.
 
     The database is often why we are here, so the template gets no request (and so no context
-    processor) and names nothing stored. No detail of the failure reaches the reader (DESIGN
-    property 9); the traceback goes to the operator's log through `django.request`.
+    processor) and names nothing stored. No detail of the failure reaches the reader
+    (docs/design.md, property 9); the traceback goes to the operator's log through `django.request`.
     """
     try:
         html: str = loader.render_to_string("500.html")

@@ -1,6 +1,6 @@
 """Hold the key that hashes client addresses and user names in memory only, shared by the workers.
 
-DESIGN property 3 lets rate limits count by a keyed hash of a client address, provided the
+docs/design.md, property 3 lets rate limits count by a keyed hash of a client address, provided the
 key lives only in memory (never on disk, in the database, in an environment variable or
 file, or in a backup), is shared by every worker, and rotates. The same key makes the user
 tags of the security log (`clarion.web.security_events`).

@@ -23,8 +23,8 @@ what this module does instead:
   past its time is reset in place when its scope comes back.
 
 Redis is not used for throttles even when CACHE_URL is set: the table is shared and atomic
-on every supported database, and Clarion ships no Redis client (DESIGN: "rate limits: a
-table shared by every worker"). With several hosts the in-memory key differs per host, so
+on every supported database, and Clarion ships no Redis client (docs/design.md, "Components":
+rate limits live in a table every worker shares). With several hosts the in-memory key differs per host, so
 each host counts an address separately (up to N hosts times the limits); the per-account,
 site-wide and per-channel counts are not keyed and stay exact.
 """

@@ -1,6 +1,6 @@
 """Enrol with an invitation code, typed into a form: never carried in a link.
 
-DESIGN property 8: a code in a URL lands in browser history, proxy and server logs, and the
+docs/design.md, property 8: a code in a URL lands in browser history, proxy and server logs, and the
 `Referer` of whatever the page links to. So the invitation points to the fixed page
 /staff/enrol/, where the person pastes the code into a POST form. After that the session
 holds only the invitation's id, the chosen name, the new TOTP secret and the password sealed

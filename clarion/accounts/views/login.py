@@ -3,7 +3,7 @@
 Between the two steps the person is not logged in. The password they typed is needed once
 more, to unlock their identity after the code is right; it is kept only sealed (Fernet) in
 the session under a key that lives in a short-lived cookie of their browser alone, so the
-session store never holds it in the clear (DESIGN property 2).
+session store never holds it in the clear (docs/design.md, property 2).
 """
 
 from __future__ import annotations
