@@ -108,7 +108,7 @@ def do_enrol(*, invitation_id: int, username: str | None, password: str, totp_ke
     else:
         if get_user_model().objects.filter(username__iexact=username).exists():
             raise AccountError("This user name is taken. Choose another.")
-        user = get_user_model()(username=username or "", email=invitation.email)
+        user = get_user_model()(username=username, email=invitation.email)  # type: ignore[misc]  # given for a new account
     user.set_password(password)
     user.is_active = True
     user.save()

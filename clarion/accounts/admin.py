@@ -91,7 +91,7 @@ class InvitationAdmin(admin.ModelAdmin):
         if obj is None:
             kwargs["form"] = InvitationAddForm
             kwargs["fields"] = ["roles", "email"]
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Invitation, form: forms.ModelForm, change: bool) -> None:
         if change:

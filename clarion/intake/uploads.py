@@ -52,7 +52,7 @@ class EncryptedUpload(UploadedFile):
         super().__init__(file=None, name=name, content_type=content_type, size=size)
         self.blob = blob
 
-    def open(self, mode: str | None = None) -> EncryptedUpload:  # type: ignore[override]  # pragma: no cover
+    def open(self, mode: str | None = None) -> EncryptedUpload:  # type: ignore[override]  # pragma: no cover - never read back
         raise ValueError("An encrypted upload has no plaintext to open.")
 
     def close(self) -> None:
