@@ -34,6 +34,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	CLARION_DATA_DIR=$$(mktemp -d) $(PY) -m clarion makemigrations --check --dry-run
+	CLARION_DATA_DIR=$$(mktemp -d) $(VENV)/bin/mypy
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

@@ -1,7 +1,7 @@
 """Time receipt logins: a receipt one word off a real one versus a random valid receipt.
 
 `python -m bench.login_timing` sends a tip to get a real receipt, then posts N logins of each
-kind, interleaved, to the real server and prints their mean times. DESIGN.md asks that a
+kind, interleaved, to the real server and prints their mean times. docs/design.md asks that a
 wrong receipt and an unknown one take about the same time, so that timing tells an attacker
 nothing about how close a guess came. A correct login is timed too, for reference.
 

@@ -1,7 +1,7 @@
 """Read Clarion's configuration from the environment, through one helper.
 
-Every variable Clarion reads is declared here, with its default, so that the README's
-configuration table and the code cannot drift apart (`python -m clarion config` prints it).
+Every variable Clarion reads is declared here once, with its default and meaning;
+`python -m clarion config` prints them all (`describe()`), so the list and the code cannot drift apart.
 """
 
 from __future__ import annotations

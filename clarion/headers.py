@@ -20,7 +20,7 @@ class CrossOriginResourcePolicyMiddleware:
     element: it cannot read the bytes, but it can time and size them (XS-Leaks) or pull them
     into its own process for a Spectre-style read. Such a page could tell whether a visitor has a
     source or staff session, or which posts they can see. No other origin has a reason to embed
-    anything of Clarion's (DESIGN property 4: no third parties, in either direction).
+    anything of Clarion's (docs/design.md, property 4: no third parties, in either direction).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

@@ -1,4 +1,4 @@
-"""Keep network addresses out of every log line Clarion and its web server write (DESIGN property 3).
+"""Keep network addresses out of every log line Clarion and its web server write (docs/design.md, property 3).
 
 Clarion's own code never logs an address, but the libraries under it do: gunicorn warns
 `Invalid request from ip=203.0.113.9: ...` for every malformed request, before Django sees it,

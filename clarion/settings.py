@@ -5,6 +5,8 @@ Every variable is read through `clarion.config` and listed in the README.
 
 from __future__ import annotations
 
+from typing import Any
+
 import dj_database_url
 
 from clarion.config import (
@@ -103,7 +105,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "clarion.sqlite3",
+            "NAME": str(DATA_DIR / "clarion.sqlite3"),
             "OPTIONS": {
                 # WAL lets readers and the single writer proceed together; IMMEDIATE takes the
                 # write lock at BEGIN so concurrent submissions queue instead of failing;
@@ -127,7 +129,7 @@ PUBLIC_PAGES_MAX_ENTRIES = 1000  # about 30 MB per worker at 30 KB a page
 _cache_url = env_str("CACHE_URL")
 if _cache_url:
     refuse_plaintext_cache(_cache_url, allow_plaintext="cache" in _plaintext_allowed)
-    CACHES = {
+    CACHES: dict[str, dict[str, Any]] = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url},
         PUBLIC_PAGES_CACHE: {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -145,7 +147,7 @@ else:
         },
     }
 
-# --- email notifications (never any content: DESIGN) ------------------------------------------
+# --- email notifications (never any content: docs/design.md) ------------------------------------------
 globals().update(email_settings(env_str("EMAIL_URL"), allow_plaintext="email" in _plaintext_allowed))
 DEFAULT_FROM_EMAIL = env_str("CLARION_EMAIL_FROM")
 CLARION_SITE_URL = (env_str("CLARION_SITE_URL") or "").rstrip("/")
@@ -213,7 +215,7 @@ SOURCE_RECEIPT_COOKIE_NAME = f"{_cookie_prefix}clarion-receipt"
 CLARION_SOURCE_POSTS_PER_ADDRESS = env_int("CLARION_SOURCE_POSTS_PER_ADDRESS")
 CLARION_SOURCE_POSTS_PER_SITE = env_int("CLARION_SOURCE_POSTS_PER_SITE")
 
-# --- security headers (DESIGN property 4) ------------------------------------------------------
+# --- security headers (docs/design.md, property 4) ------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "no-referrer"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -241,7 +243,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# --- uploads: no plaintext byte on disk (DESIGN property 1) ------------------------------------
+# --- uploads: no plaintext byte on disk (docs/design.md, property 1) ------------------------------------
 # Django's default TemporaryFileUploadHandler writes plaintext temporary files. Outside the
 # source views (which install an encrypting handler), uploads stay in memory and small.
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
@@ -284,7 +286,7 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-# --- logging: never an address, a user agent or content (DESIGN property 3) --------------------
+# --- logging: never an address, a user agent or content (docs/design.md, property 3) --------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

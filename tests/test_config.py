@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import stat
 import subprocess
 import sys
 
 import pytest
+from django.core.management import call_command
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -34,14 +36,20 @@ def test_malformed_values_are_refused_with_the_variable_named(monkeypatch):
         config.env_bool("CLARION_HTTPS")
 
 
-def test_readme_lists_every_variable_with_its_default():
-    readme = (config.BASE_DIR / "README.md").read_text()
+def test_config_command_lists_every_variable_with_its_default_and_meaning():
+    out = io.StringIO()
 
+    call_command("config", stdout=out)
+
+    rows = out.getvalue().splitlines()
+    assert rows[:2] == ["| variable | default | meaning |", "|---|---|---|"]
+    assert any(row.startswith("| `CLARION_MAX_FILES` | `10` | ") for row in rows)
+    assert len(rows) == 2 + len(config.VARIABLES)
     for variable in config.VARIABLES.values():
-        row = next((line for line in readme.splitlines() if line.startswith(f"| `{variable.name}` |")), None)
-        assert row is not None, f"{variable.name} is missing from the README"
-        if variable.default is not None and variable.name != "CLARION_DATA_DIR":
-            assert f"`{variable.default}`" in row, f"{variable.name}'s default differs in the README"
+        row = next((line for line in rows if line.startswith(f"| `{variable.name}` |")), None)
+        assert row is not None, f"{variable.name} is missing"
+        default = f"`{variable.default}`" if variable.default is not None else "unset"
+        assert row == f"| `{variable.name}` | {default} | {variable.help} |"
 
 
 def test_https_mode_uses_host_prefixed_secure_cookies_and_hsts(tmp_path):

@@ -1,4 +1,4 @@
-"""No network address survives in a line gunicorn logs (DESIGN property 3).
+"""No network address survives in a line gunicorn logs (docs/design.md, property 3).
 
 The behaviour against the real server is in tests/intake/test_no_traces.py
 (`test_malformed_requests_leave_no_client_address_in_the_log_but_a_useful_line`); these check the

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group, Permission, User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -31,7 +31,7 @@ class AccountError(Exception):
 DETAIL_MAX = 300  # AuditEntry.detail's length
 
 
-def _audit(*, actor, action: str, detail: str = "") -> None:  # noqa: ANN001
+def _audit(*, actor: User | None, action: str, detail: str = "") -> None:
     """Append to the audit log (kept by clarion.casework): who did what; never a secret."""
     from clarion.casework.audit import record  # imported here: casework builds on accounts
 
@@ -40,11 +40,11 @@ def _audit(*, actor, action: str, detail: str = "") -> None:  # noqa: ANN001
     record(actor=actor, action=action, detail=detail)
 
 
-def _person(user) -> str:  # noqa: ANN001
+def _person(user: User) -> str:
     return f"user {user.pk} ({user.get_username()})"
 
 
-def _remove_devices(*, actor, user) -> None:  # noqa: ANN001
+def _remove_devices(*, actor: User, user: User) -> None:
     """Delete every second-factor device of `user`, recording it in the audit log."""
     removed = 0
     for model in (TOTPDevice, StaticDevice):
@@ -55,17 +55,17 @@ def _remove_devices(*, actor, user) -> None:  # noqa: ANN001
 
 @dataclass(frozen=True)
 class Enrolled:
-    user: object
+    user: User
     recovery_code: OneTimeCode
 
 
 def do_create_invitation(
     *,
-    actor,
+    actor: User | None,
     roles: list[str],
     email: str = "",
-    for_user=None,
-    days: int | None = None,  # noqa: ANN001
+    for_user: User | None = None,
+    days: int | None = None,
 ) -> tuple[Invitation, OneTimeCode]:
     """Create an invitation (or, with `for_user`, a reset) and return it with its code, once."""
     if actor is not None and not is_admin(actor):
@@ -108,7 +108,7 @@ def do_enrol(*, invitation_id: int, username: str | None, password: str, totp_ke
     else:
         if get_user_model().objects.filter(username__iexact=username).exists():
             raise AccountError("This user name is taken. Choose another.")
-        user = get_user_model()(username=username, email=invitation.email)
+        user = get_user_model()(username=username, email=invitation.email)  # type: ignore[misc]  # given for a new account
     user.set_password(password)
     user.is_active = True
     user.save()
@@ -123,7 +123,7 @@ def do_enrol(*, invitation_id: int, username: str | None, password: str, totp_ke
 
 
 @transaction.atomic
-def do_change_password(*, user, current_password: str, new_password: str, keep_session: str | None) -> None:  # noqa: ANN001
+def do_change_password(*, user: User, current_password: str, new_password: str, keep_session: str | None) -> None:
     """Re-wrap the identity under the new password and end the person's other sessions."""
     if not user.check_password(current_password):
         raise AccountError("Your current password is not right.")
@@ -140,7 +140,7 @@ def do_change_password(*, user, current_password: str, new_password: str, keep_s
 
 
 @transaction.atomic
-def do_recover(*, user, recovery_code: str, new_password: str) -> OneTimeCode:  # noqa: ANN001
+def do_recover(*, user: User, recovery_code: str, new_password: str) -> OneTimeCode:
     """Open the identity with the recovery code, wrap it under a new password; return a new code.
 
     The caller has checked the person's one-time code: a recovery never skips the second factor.
@@ -157,7 +157,7 @@ def do_recover(*, user, recovery_code: str, new_password: str) -> OneTimeCode:  
 
 
 @transaction.atomic
-def do_reset_account(*, actor, user) -> OneTimeCode:  # noqa: ANN001
+def do_reset_account(*, actor: User, user: User) -> OneTimeCode:
     """Lock the account now and return a code with which the person enrols a NEW identity.
 
     Without their recovery code the old identity cannot be opened, so the tips wrapped to it
@@ -179,7 +179,7 @@ def do_reset_account(*, actor, user) -> OneTimeCode:  # noqa: ANN001
 
 
 @transaction.atomic
-def do_set_active(*, actor, user, active: bool) -> None:  # noqa: ANN001
+def do_set_active(*, actor: User, user: User, active: bool) -> None:
     """Disable (ending every session) or re-enable a staff account."""
     if not is_admin(actor):
         raise PermissionDenied
@@ -193,7 +193,7 @@ def do_set_active(*, actor, user, active: bool) -> None:  # noqa: ANN001
 
 
 @transaction.atomic
-def do_set_roles(*, actor, user, groups: Iterable[Group]) -> None:  # noqa: ANN001
+def do_set_roles(*, actor: User, user: User, groups: Iterable[Group]) -> None:
     """Give `user` exactly `groups`, recording each role granted or taken in the audit log.
 
     Django's admin flags (is_staff, is_superuser) come and go with the admin role alone, so
@@ -218,7 +218,7 @@ def _permission_names(permissions: Iterable[Permission]) -> set[str]:
 
 
 @transaction.atomic
-def do_save_group(*, actor, group: Group, permissions: Iterable[Permission]) -> None:  # noqa: ANN001
+def do_save_group(*, actor: User, group: Group, permissions: Iterable[Permission]) -> None:
     """Save a group (renamed or not) with exactly `permissions`, recording the change."""
     if not is_admin(actor):
         raise PermissionDenied
@@ -240,7 +240,7 @@ def do_save_group(*, actor, group: Group, permissions: Iterable[Permission]) -> 
 
 
 @transaction.atomic
-def do_delete_group(*, actor, group: Group) -> None:  # noqa: ANN001
+def do_delete_group(*, actor: User, group: Group) -> None:
     """Delete a group that is not a role, recording it."""
     if not is_admin(actor):
         raise PermissionDenied
@@ -252,7 +252,7 @@ def do_delete_group(*, actor, group: Group) -> None:  # noqa: ANN001
 
 
 @transaction.atomic
-def do_save_organisation(*, actor, organisation: Organisation) -> None:  # noqa: ANN001
+def do_save_organisation(*, actor: User, organisation: Organisation) -> None:
     """Save the organisation's details; a new, replaced or removed offline key is recorded.
 
     Every new tip's keys are wrapped to the offline key: whoever replaces it with a key they

@@ -1,10 +1,12 @@
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.forms import UserChangeForm
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +22,7 @@ from clarion.accounts.actions import (
 )
 from clarion.accounts.models import Invitation, KeyCustody, Organisation
 from clarion.accounts.roles import Role
+from clarion.web.staff_request import staff_user
 
 
 @admin.register(Organisation)
@@ -29,7 +32,7 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "mission", "offline_public_key"]
 
     def save_model(self, request: HttpRequest, obj: Organisation, form: forms.ModelForm, change: bool) -> None:
-        do_save_organisation(actor=request.user, organisation=obj)
+        do_save_organisation(actor=staff_user(request), organisation=obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Organisation | None = None) -> bool:
         # Deleting the row would drop the offline key without a trace in the audit chain.
@@ -47,7 +50,7 @@ class KeyCustodyAdmin(admin.ModelAdmin):
 
     list_display = ["user", "public_key", "created_at"]
     fields = ["user", "public_key", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ["user", "public_key", "created_at"]
 
     def has_add_permission(self, request: HttpRequest, obj: KeyCustody | None = None) -> bool:
         return False
@@ -82,30 +85,36 @@ class InvitationAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Invitation | None = None) -> list[str]:
         return self.readonly_fields if obj else []
 
-    def get_form(self, request: HttpRequest, obj: Invitation | None = None, **kwargs: object):  # noqa: ANN201
+    def get_form(
+        self, request: HttpRequest, obj: Invitation | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
         if obj is None:
             kwargs["form"] = InvitationAddForm
             kwargs["fields"] = ["roles", "email"]
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Invitation, form: forms.ModelForm, change: bool) -> None:
         if change:
             return  # invitations are not edited; delete one to revoke it
-        invitation, code = do_create_invitation(actor=request.user, roles=obj.role_list, email=obj.email)
+        invitation, code = do_create_invitation(actor=staff_user(request), roles=obj.role_list, email=obj.email)
         obj.pk = invitation.pk
-        request._clarion_invitation_code = code  # shown by response_add, never stored
+        request._clarion_invitation_code = code  # type: ignore[attr-defined]  # shown by response_add, never stored
 
     def response_add(self, request: HttpRequest, obj: Invitation, post_url_continue: str | None = None) -> HttpResponse:
         return render(
             request,
             "accounts/invitation_code.html",
-            {"invitation": obj, "code": request._clarion_invitation_code, "days": settings.STAFF_INVITATION_DAYS},
+            {
+                "invitation": obj,
+                "code": request._clarion_invitation_code,  # type: ignore[attr-defined]
+                "days": settings.STAFF_INVITATION_DAYS,
+            },
         )
 
 
 class StaffUserChangeForm(UserChangeForm):
     # Not even read-only: the page would show the hash, salt and parameters of the password (M7).
-    password = None
+    password = None  # type: ignore[assignment]
 
 
 class StaffUserAdmin(UserAdmin):
@@ -135,28 +144,28 @@ class StaffUserAdmin(UserAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:  # noqa: ANN001
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         return False
 
     def get_urls(self) -> list:
         return [url for url in super().get_urls() if "password" not in str(url.pattern)]
 
-    def save_model(self, request: HttpRequest, obj, form: forms.ModelForm, change: bool) -> None:  # noqa: ANN001
+    def save_model(self, request: HttpRequest, obj: User, form: forms.ModelForm, change: bool) -> None:
         active = obj.is_active
         if change and "is_active" in form.changed_data:
             obj.is_active = form.initial["is_active"]  # changed below, audited, sessions ended
         super().save_model(request, obj, form, change)
         if change and "is_active" in form.changed_data:
             try:
-                do_set_active(actor=request.user, user=obj, active=active)
+                do_set_active(actor=staff_user(request), user=obj, active=active)
             except AccountError as error:
                 messages.error(request, str(error))
 
-    def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets, change: bool) -> None:  # noqa: ANN001
+    def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: Any, change: bool) -> None:
         groups = form.cleaned_data.pop("groups", None)
         super().save_related(request, form, formsets, change)
         if groups is not None:
-            do_set_roles(actor=request.user, user=form.instance, groups=groups)
+            do_set_roles(actor=staff_user(request), user=form.instance, groups=groups)
 
 
 class StaffGroupAdmin(GroupAdmin):
@@ -172,13 +181,13 @@ class StaffGroupAdmin(GroupAdmin):
     def save_model(self, request: HttpRequest, obj: Group, form: forms.ModelForm, change: bool) -> None:
         pass  # saved with its permissions, in one audited action, by save_related
 
-    def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets, change: bool) -> None:  # noqa: ANN001
+    def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: Any, change: bool) -> None:
         permissions = form.cleaned_data.pop("permissions", [])
-        do_save_group(actor=request.user, group=form.instance, permissions=permissions)
+        do_save_group(actor=staff_user(request), group=form.instance, permissions=permissions)
         super().save_related(request, form, formsets, change)
 
     def delete_model(self, request: HttpRequest, obj: Group) -> None:
-        do_delete_group(actor=request.user, group=obj)
+        do_delete_group(actor=staff_user(request), group=obj)
 
 
 admin.site.unregister(get_user_model())

@@ -18,7 +18,7 @@ class StaffAdminSite(admin.AdminSite):
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
-        return bool(user.is_active and user.is_staff and user.is_verified())
+        return bool(user.is_active and user.is_staff and user.is_verified())  # type: ignore[attr-defined]  # set by django_otp's OTPMiddleware
 
     def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         from clarion.web.login_target import remember_login_target
@@ -27,7 +27,7 @@ class StaffAdminSite(admin.AdminSite):
         remember_login_target(response, request.GET.get("next", "/staff/admin/"))
         return response
 
-    def logout(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+    def logout(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:  # type: ignore[override]
         # Imported here: the views import models, and this module loads with the admin app.
         from clarion.accounts.views.login import logout
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -26,11 +27,11 @@ DEVICE_DAYS = 30
 _SALT = "clarion.accounts.devices"
 
 
-def _proof(user) -> str:  # noqa: ANN001 - a User
+def _proof(user: User) -> str:
     return salted_hmac(_SALT, f"{user.pk}:{user.password}", algorithm="sha256").hexdigest()
 
 
-def remember_device(response: HttpResponse, user) -> None:  # noqa: ANN001 - a User
+def remember_device(response: HttpResponse, user: User) -> None:
     """Give this browser a device cookie for `user`, who just logged in with both factors."""
     value = signing.TimestampSigner(salt=_SALT).sign(f"{user.pk}:{_proof(user)}")
     sealed_cookie.set_cookie(response, settings.STAFF_DEVICE_COOKIE_NAME, value, max_age=DEVICE_DAYS * 24 * 3600)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.models import User
 
 from clarion.accounts.codes import normalise_code
 from clarion.accounts.roles import Role
@@ -75,11 +78,11 @@ class NewPasswordMixin(forms.Form):
     )
     new_password_again = _password_field("New password again", autocomplete="new-password")
 
-    def user_for_validation(self):  # noqa: ANN201
+    def user_for_validation(self) -> User | None:
         return None
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         first, second = cleaned.get("new_password"), cleaned.get("new_password_again")
         if first and second and first != second:
             self.add_error("new_password_again", "The two passwords differ.")
@@ -101,7 +104,7 @@ class EnrolAccountForm(NewPasswordMixin):
     )
     field_order = ["username", "new_password", "new_password_again"]
 
-    def __init__(self, *args, fixed_username: str | None = None, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args: Any, fixed_username: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fixed_username = fixed_username
         if fixed_username:
@@ -113,7 +116,7 @@ class EnrolAccountForm(NewPasswordMixin):
             raise forms.ValidationError("This user name is taken. Choose another.")
         return username
 
-    def user_for_validation(self):  # noqa: ANN201
+    def user_for_validation(self) -> User | None:
         return get_user_model()(username=self.fixed_username or self.cleaned_data.get("username", ""))
 
 
@@ -121,11 +124,11 @@ class PasswordChangeForm(NewPasswordMixin):
     current_password = _password_field("Current password")
     field_order = ["current_password", "new_password", "new_password_again"]
 
-    def __init__(self, user, *args, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
 
-    def user_for_validation(self):  # noqa: ANN201
+    def user_for_validation(self) -> User | None:
         return self.user
 
 
@@ -143,7 +146,7 @@ class RecoveryForm(NewPasswordMixin):
     clean_code = OneTimeCodeForm.clean_code
     field_order = ["username", "recovery_code", "code", "new_password", "new_password_again"]
 
-    def user_for_validation(self):  # noqa: ANN201
+    def user_for_validation(self) -> User | None:
         return get_user_model()(username=self.cleaned_data.get("username", ""))
 
 

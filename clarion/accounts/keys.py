@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.contrib.auth.models import User
 
 from clarion import vault
 from clarion.accounts.codes import OneTimeCode, generate_code, normalise_code
@@ -35,7 +36,7 @@ def _unwrap(wrapped: bytes, salt: bytes, secret: str) -> KeyPair:
     return vault.keypair_from_identity(vault.unwrap_secrets(wrapped, [secret_key.identity])["identity"])
 
 
-def create_key_custody(user, password: str) -> KeyCustody:  # noqa: ANN001 - a User
+def create_key_custody(user: User, password: str) -> KeyCustody:
     """Generate the user's age identity and store it encrypted under their password."""
     keypair = vault.generate_keypair()
     salt, wrapped = _wrap(keypair, password)
@@ -44,7 +45,7 @@ def create_key_custody(user, password: str) -> KeyCustody:  # noqa: ANN001 - a U
     )
 
 
-def enrol_key_custody(user, password: str) -> tuple[KeyCustody, OneTimeCode]:  # noqa: ANN001 - a User
+def enrol_key_custody(user: User, password: str) -> tuple[KeyCustody, OneTimeCode]:
     """Generate the user's identity under their password and a new recovery code; return both.
 
     Any previous custody is replaced: its identity, and the tips wrapped to it, are gone for

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from clarion import vault
+from clarion.vault import AgeRecipientStr
 
 
 class Organisation(models.Model):
@@ -17,7 +18,7 @@ class Organisation(models.Model):
 
     name = models.CharField(max_length=200)
     mission = models.CharField(max_length=300, blank=True, help_text="One line under the name.")
-    offline_public_key = models.CharField(
+    offline_public_key: models.CharField[str, AgeRecipientStr] = models.CharField(
         max_length=100,
         blank=True,
         help_text="Optional: an age public key (age1…) whose private half never touches this server. "
@@ -50,11 +51,13 @@ class Organisation(models.Model):
 class KeyCustody(models.Model):
     """A person's age identity, stored only encrypted under a key derived from their password.
 
-    A copy of the database therefore yields no usable private key (DESIGN property 2).
+    A copy of the database therefore yields no usable private key (docs/design.md, property 2).
     """
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="key_custody")
-    public_key = models.CharField(max_length=100, help_text="The age recipient (age1…) tips are wrapped to.")
+    public_key: models.CharField[str, AgeRecipientStr] = models.CharField(
+        max_length=100, help_text="The age recipient (age1…) tips are wrapped to."
+    )
     password_salt = models.BinaryField(max_length=16)
     identity_under_password = models.BinaryField()
     # The same identity under a one-time recovery code shown once at enrolment (empty for

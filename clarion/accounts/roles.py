@@ -8,6 +8,7 @@ clarion.web.roles (every surface asks it); choosing and granting roles is here.
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.db import models
 
 from clarion.web.roles import ADMIN, EDITOR, REVIEWER, has_role, is_admin, is_editor, is_reviewer
@@ -21,7 +22,7 @@ class Role(models.TextChoices):
     EDITOR = EDITOR, "Editor (publishing)"
 
 
-def grant_role(user, role: str) -> None:  # noqa: ANN001 - a User
+def grant_role(user: User, role: str) -> None:
     """Add `role` to the user; admins also get Django's staff flags for the admin pages."""
     from django.contrib.auth.models import Group
 

@@ -12,10 +12,13 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.auth.models import User
+from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from clarion.accounts.models import StaffSession
+from clarion.web.staff_request import StaffRequest, staff_user
 
 LOGIN_AT = "clarion.staff_login_at"
 SEEN_AT = "clarion.staff_seen_at"
@@ -24,7 +27,7 @@ SEEN_AT = "clarion.staff_seen_at"
 SEEN_RESOLUTION = 60
 
 
-def _store(session_key: str):  # noqa: ANN202
+def _store(session_key: str) -> SessionBase:
     return import_module(settings.SESSION_ENGINE).SessionStore(session_key)
 
 
@@ -35,13 +38,15 @@ def start_staff_session(request: HttpRequest) -> None:
     request.session[SEEN_AT] = moment
     request.session.save()
     # Forget records of this person's sessions that expired on their own meanwhile.
-    for record in StaffSession.objects.filter(user=request.user):
+    for record in StaffSession.objects.filter(user=staff_user(request)):
         if not _store(record.session_key).exists(record.session_key):
             record.delete()
-    StaffSession.objects.update_or_create(session_key=request.session.session_key, defaults={"user": request.user})
+    StaffSession.objects.update_or_create(
+        session_key=request.session.session_key, defaults={"user": staff_user(request)}
+    )
 
 
-def rekey_staff_session(request: HttpRequest, old_key: str | None) -> None:
+def rekey_staff_session(request: StaffRequest, old_key: str | None) -> None:
     """Follow the session to its new key after Django rotated it (e.g. on password change)."""
     request.session.save()
     if old_key:
@@ -49,7 +54,7 @@ def rekey_staff_session(request: HttpRequest, old_key: str | None) -> None:
     StaffSession.objects.update_or_create(session_key=request.session.session_key, defaults={"user": request.user})
 
 
-def end_sessions(user, *, keep: str | None = None) -> int:  # noqa: ANN001 - a User
+def end_sessions(user: User, *, keep: str | None = None) -> int:
     """End every session of `user` except the one keyed `keep`; return how many ended."""
     ended = 0
     for record in StaffSession.objects.filter(user=user).exclude(session_key=keep or ""):

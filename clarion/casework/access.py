@@ -1,6 +1,6 @@
 """Decide which tips a reviewer reads, and open a tip's keys with the identity they hold.
 
-Least privilege (DESIGN property 7): a reviewer reads a tip only while a key wrap for them
+Least privilege (docs/design.md, property 7): a reviewer reads a tip only while a key wrap for them
 exists — made at submission for the receivers of its channel, or later by a share — and
 only while they have not declared a conflict of interest on it. "Missing" and "not yours"
 answer the same 404, so ids cannot be probed.
@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -25,7 +26,7 @@ from clarion.vault import AgeIdentityStr, KeyPair
 NOT_FOUND = "No tip with this id is open to you."
 
 
-def access_tip_for_reviewer(*, user, tip_id: uuid.UUID) -> Tip:  # noqa: ANN001 - a User
+def access_tip_for_reviewer(*, user: User, tip_id: uuid.UUID) -> Tip:
     """Return the tip if `user` may read it; raise Http404 for missing and not-yours alike."""
     tip = Tip.objects.select_related("channel").filter(pk=tip_id).first()
     if tip is None:
@@ -39,7 +40,7 @@ def access_tip_for_reviewer(*, user, tip_id: uuid.UUID) -> Tip:  # noqa: ANN001 
     return tip
 
 
-def may_read_tip(*, user, tip: Tip) -> bool:  # noqa: ANN001
+def may_read_tip(*, user: User, tip: Tip) -> bool:
     """Return whether the gatekeeper would let `user` read `tip`."""
     try:
         access_tip_for_reviewer(user=user, tip_id=tip.pk)
@@ -86,7 +87,7 @@ def channel_receiver_candidates() -> QuerySet:
     )
 
 
-def receiver_refusal(user) -> str | None:  # noqa: ANN001 - a User
+def receiver_refusal(user: User) -> str | None:
     """Return why `user` cannot receive a channel's tips, in words for an admin; None if they can."""
     name = user.get_username()
     if not user.groups.filter(name=REVIEWER).exists():
@@ -99,7 +100,7 @@ def receiver_refusal(user) -> str | None:  # noqa: ANN001 - a User
     return None
 
 
-def access_tip_file_for_reviewer(*, user, tip_id: uuid.UUID, file_id: int) -> TipFile:  # noqa: ANN001
+def access_tip_file_for_reviewer(*, user: User, tip_id: uuid.UUID, file_id: int) -> TipFile:
     """Return one file of a tip the reviewer may read; Http404 otherwise."""
     tip = access_tip_for_reviewer(user=user, tip_id=tip_id)
     tip_file = tip.files.filter(pk=file_id).first()
@@ -120,7 +121,7 @@ class TipSecrets:
         return "TipSecrets(<redacted>)"
 
 
-def unlock_tip_for_reviewer(*, tip: Tip, user, keypair: KeyPair) -> TipSecrets:  # noqa: ANN001
+def unlock_tip_for_reviewer(*, tip: Tip, user: User, keypair: KeyPair) -> TipSecrets:
     """Unwrap the tip's secrets with the reviewer's identity; raise vault.DecryptionError."""
     # A reviewer whose key was replaced (an admin reset) may hold older wraps to a key they
     # no longer have: pick the wrap made to the identity this session holds.

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -38,6 +39,8 @@ from clarion.intake.models import Channel, KeyWrap, Message, Tip, TipFile
 from clarion.intake.uploads import EncryptedUpload
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     from clarion.casework.export import ExportLock
 
 REFERENCE_ATTEMPTS = 8
@@ -46,7 +49,7 @@ REFERENCE_ATTEMPTS = 8
 class CaseRuleError(Exception):
     """A change the workflow does not allow; `field` names the form field to blame."""
 
-    def __init__(self, field: str | None, message: str) -> None:
+    def __init__(self, field: str | None, message: StrOrPromise) -> None:
         super().__init__(message)
         self.field = field
         self.message = message
@@ -90,7 +93,7 @@ def case_file_of(tip: Tip) -> CaseFile:
     return case if case is not None else do_open_case_file(tip=tip)
 
 
-def do_record_tip_read(*, actor, tip: Tip) -> None:  # noqa: ANN001
+def do_record_tip_read(*, actor: User, tip: Tip) -> None:
     """Audit that `actor` opened the tip, and mark it read for them."""
     now = timezone.now()
     with transaction.atomic():
@@ -98,14 +101,14 @@ def do_record_tip_read(*, actor, tip: Tip) -> None:  # noqa: ANN001
         audit.record(actor=actor, action="tip.read", tip_id=tip.pk)
 
 
-def do_record_file_download(*, actor, tip_file: TipFile) -> None:  # noqa: ANN001
+def do_record_file_download(*, actor: User, tip_file: TipFile) -> None:
     """Audit that `actor` downloaded one file (its id, never its name)."""
     audit.record(actor=actor, action="file.download", tip_id=tip_file.tip_id, detail=f"file {tip_file.pk}")
 
 
 def do_send_reviewer_message(
     *,
-    actor,  # noqa: ANN001
+    actor: User,
     tip: Tip,
     message: str,
     uploads: Sequence[EncryptedUpload],
@@ -150,7 +153,7 @@ def do_send_reviewer_message(
     return msg
 
 
-def do_add_note(*, actor, tip: Tip, text: str) -> Note:  # noqa: ANN001
+def do_add_note(*, actor: User, tip: Tip, text: str) -> Note:
     """Keep an internal note, encrypted to the case key: the source never holds that key."""
     with transaction.atomic():
         note = Note.objects.create(tip=tip, author=actor, created_at=timezone.now(), body=_seal_to_case(tip, text))
@@ -195,7 +198,7 @@ def _locked_case(tip: Tip) -> CaseFile:
 
 def do_update_case(
     *,
-    actor,  # noqa: ANN001 - a User
+    actor: User,
     tip: Tip,
     status: Status | None = None,
     labels: Iterable[Label] | None = None,
@@ -286,7 +289,7 @@ CLOSE_IN_TWO_STEPS = gettext_lazy(
 ALREADY_PROPOSED = gettext_lazy("A closure is proposed already: approve or withdraw it first.")
 
 
-def do_propose_closure(*, actor, tip: Tip, closure: ClosureRecord) -> Closure:  # noqa: ANN001
+def do_propose_closure(*, actor: User, tip: Tip, closure: ClosureRecord) -> Closure:
     """Propose to close the tip: findings and actions taken, sealed; nothing closes until approved.
 
     Raise CaseRuleError when the status is not a closed one, the tip is closed already, its
@@ -340,7 +343,7 @@ def _decide(proposal: Closure, **decision: Any) -> None:
         raise CaseRuleError(None, DECIDED_ALREADY)
 
 
-def do_approve_closure(*, actor, tip: Tip, closure_id: int) -> CaseFile:  # noqa: ANN001
+def do_approve_closure(*, actor: User, tip: Tip, closure_id: int) -> CaseFile:
     """Approve another reader's proposal: the tip enters its closed status; the retention clock starts.
 
     The approver must be a different person from the proposer and able to read the tip now
@@ -360,20 +363,20 @@ def do_approve_closure(*, actor, tip: Tip, closure_id: int) -> CaseFile:  # noqa
             raise CaseRuleError(None, _("This tip is closed already."))
         _decide(proposal, approved_by=actor, approved_at=now)
         old_status = case.status
-        case.status = proposal.status
+        case.status = proposal.status  # type: ignore[assignment]  # a closure proposal names its status
         case.destroy_after = now + timedelta(days=tip.channel.retain_closed_days)
         case.destruction_warned = False
         case.updated_at = now
         case.save(update_fields=["status", "destroy_after", "destruction_warned", "updated_at"])
         detail = (
             f"closure {proposal.pk} proposed by user {proposal.proposed_by_id}; "
-            f"status {old_status.slug} -> {proposal.status.slug}"
+            f"status {old_status.slug} -> {proposal.status.slug}"  # type: ignore[union-attr]
         )
         audit.record(actor=actor, action="closure.approved", tip_id=tip.pk, detail=detail)
     return case
 
 
-def do_withdraw_closure(*, actor, tip: Tip, closure_id: int) -> None:  # noqa: ANN001
+def do_withdraw_closure(*, actor: User, tip: Tip, closure_id: int) -> None:
     """Withdraw (the proposer) or decline (any other reader) a proposal waiting for approval.
 
     Anyone who reads the tip may do it: it keeps the tip open, the safe direction.
@@ -385,7 +388,7 @@ def do_withdraw_closure(*, actor, tip: Tip, closure_id: int) -> None:  # noqa: A
         audit.record(actor=actor, action="closure.withdrawn", tip_id=tip.pk, detail=f"closure {proposal.pk}")
 
 
-def do_export_tip(*, actor, tip: Tip, secrets: TipSecrets, lock: ExportLock, out: BinaryIO) -> None:  # noqa: ANN001
+def do_export_tip(*, actor: User, tip: Tip, secrets: TipSecrets, lock: ExportLock, out: BinaryIO) -> None:
     """Write the tip's export zip to `out` (ciphertext and a README only) and audit it, with what locks it."""
     from clarion.casework.export import write_export
 
@@ -401,7 +404,7 @@ def do_export_tip(*, actor, tip: Tip, secrets: TipSecrets, lock: ExportLock, out
     audit.record(actor=actor, action="tip.exported", tip_id=tip.pk, detail=lock.describe())
 
 
-def do_declare_conflict(*, actor, tip: Tip) -> None:  # noqa: ANN001
+def do_declare_conflict(*, actor: User, tip: Tip) -> None:
     """Keep `actor` off the tip: record the conflict, drop their key wrap and assignment."""
     with transaction.atomic():
         ConflictOfInterest.objects.get_or_create(tip=tip, user=actor, defaults={"declared_at": timezone.now()})
@@ -410,7 +413,7 @@ def do_declare_conflict(*, actor, tip: Tip) -> None:  # noqa: ANN001
         audit.record(actor=actor, action="conflict.declared", tip_id=tip.pk)
 
 
-def do_share_tip(*, actor, tip: Tip, secrets: TipSecrets, reviewer) -> KeyWrap:  # noqa: ANN001
+def do_share_tip(*, actor: User, tip: Tip, secrets: TipSecrets, reviewer: User) -> KeyWrap:
     """Wrap the tip's secrets to another reviewer's key. No content is re-encrypted."""
     custody = KeyCustody.objects.filter(user=reviewer, user__is_active=True).first()
     if custody is None:
@@ -437,7 +440,7 @@ class NotAllowed(CaseRuleError):
     """A change the person asking may not make, whatever they type (answered with 403)."""
 
 
-def do_revoke_share(*, actor, tip: Tip, reviewer) -> None:  # noqa: ANN001
+def do_revoke_share(*, actor: User, tip: Tip, reviewer: User) -> None:
     """Take back a tip shared with a reviewer: delete the wraps a share gave them.
 
     Admins only (M8): a reader who could take every other reader off a tip could close it and
@@ -472,11 +475,11 @@ def do_revoke_share(*, actor, tip: Tip, reviewer) -> None:  # noqa: ANN001
 class TakenBack:
     """What taking one person off a channel took from them: the references of the tips lost."""
 
-    user: Any  # a User
+    user: User
     references: list[str]
 
 
-def tips_given_by_channel(*, channel: Channel, user) -> list[str]:  # noqa: ANN001
+def tips_given_by_channel(*, channel: Channel, user: User) -> list[str]:
     """Return the references of the tips `user` reads only because they receive `channel`.
 
     These are what taking them off the channel takes back; a tip also shared with them (a
@@ -490,7 +493,7 @@ def tips_given_by_channel(*, channel: Channel, user) -> list[str]:  # noqa: ANN0
     return list(CaseFile.objects.filter(pk__in=tips).order_by("received_at").values_list("reference", flat=True))
 
 
-def _take_back_channel_tips(*, actor, channel: Channel, user) -> list[str]:  # noqa: ANN001
+def _take_back_channel_tips(*, actor: User, channel: Channel, user: User) -> list[str]:
     """Delete the wraps `channel` gave `user`; unassign them where they can read no more; audit each tip."""
     wraps = KeyWrap.objects.filter(
         holder=KeyWrap.Holder.REVIEWER, via=KeyWrap.Via.CHANNEL, user=user, tip__channel=channel
@@ -508,10 +511,10 @@ def _take_back_channel_tips(*, actor, channel: Channel, user) -> list[str]:  # n
     return sorted(references.values())
 
 
-def do_set_channel_receivers(*, actor, channel: Channel, receivers: Iterable[Any]) -> list[TakenBack]:  # noqa: ANN001
+def do_set_channel_receivers(*, actor: User, channel: Channel, receivers: Iterable[Any]) -> list[TakenBack]:
     """Make `receivers` exactly the people who receive the channel's tips; return what was taken back.
 
-    Least privilege (DESIGN property 7): taking someone off a channel takes back what the
+    Least privilege (docs/design.md, property 7): taking someone off a channel takes back what the
     channel gave them — every wrap of its tips made for them at submission — but not what was
     shared with them, which only an admin's revocation takes back. Adding them again later
     gives back nothing: the server never holds a tip's secrets to wrap them again; a reader
@@ -545,7 +548,7 @@ def do_set_channel_receivers(*, actor, channel: Channel, receivers: Iterable[Any
 POSTPONE_DAYS = 30
 
 
-def do_postpone_destruction(*, actor, tip: Tip) -> CaseFile:  # noqa: ANN001
+def do_postpone_destruction(*, actor: User, tip: Tip) -> CaseFile:
     """Keep a closed tip POSTPONE_DAYS longer than planned (or than now, if that is later)."""
     with transaction.atomic():
         case = CaseFile.objects.select_for_update().get(pk=tip.pk)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -17,6 +17,7 @@ from clarion.casework.actions import CaseRuleError, do_set_channel_receivers, ti
 from clarion.casework.models import AuditEntry, Label, Status
 from clarion.intake.admin import ChannelAdmin as IntakeChannelAdmin
 from clarion.intake.models import Channel
+from clarion.web.staff_request import staff_user
 
 SHOWN_REFERENCES = 50
 
@@ -66,7 +67,7 @@ class ReceiversField(forms.ModelMultipleChoiceField):
         refusals = [refusal for user in chosen if (refusal := receiver_refusal(user))]
         if refusals:
             raise ValidationError(refusals, code="not_a_receiver")
-        return super()._check_values(value)
+        return super()._check_values(value)  # type: ignore[misc]  # Django's private check, absent from the stubs
 
 
 class ChannelForm(forms.ModelForm):
@@ -88,7 +89,7 @@ class ChannelForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["receivers"]
+        field = cast(forms.ModelMultipleChoiceField, self.fields["receivers"])
         offered = channel_receiver_candidates()
         if self.instance.pk:
             # Someone no longer eligible stays visible, so the admin can take them off.
@@ -98,7 +99,7 @@ class ChannelForm(forms.ModelForm):
             )
             self.initial.setdefault("receivers", list(self.instance.receivers.values_list("pk", flat=True)))
         field.queryset = offered.distinct().order_by("username")
-        field.label_from_instance = lambda user: user.get_username()
+        field.label_from_instance = lambda user: user.get_username()  # type: ignore[method-assign, assignment]
 
 
 def _references(references: list[str]) -> str:
@@ -115,7 +116,7 @@ class ChannelAdmin(IntakeChannelAdmin):
     """
 
     form = ChannelForm
-    exclude = None
+    exclude = None  # type: ignore[assignment]
     filter_horizontal = ["receivers"]
     readonly_fields = ["what_taking_someone_off_takes_back"]
 
@@ -141,7 +142,7 @@ class ChannelAdmin(IntakeChannelAdmin):
         receivers = form.cleaned_data.pop("receivers", [])
         super().save_related(request, form, formsets, change)
         try:
-            taken_back = do_set_channel_receivers(actor=request.user, channel=form.instance, receivers=receivers)
+            taken_back = do_set_channel_receivers(actor=staff_user(request), channel=form.instance, receivers=receivers)
         except CaseRuleError as error:  # pragma: no cover - the form refused it already
             messages.error(request, error.message)
             return

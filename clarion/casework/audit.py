@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -22,7 +23,7 @@ GENESIS = "0" * 64
 APPEND_ATTEMPTS = 5
 
 
-def record(*, actor, action: str, tip_id: uuid.UUID | None = None, detail: str = "") -> AuditEntry:  # noqa: ANN001
+def record(*, actor: User | None, action: str, tip_id: uuid.UUID | None = None, detail: str = "") -> AuditEntry:
     """Append one entry: who (a user or None for the system), what, which tip. Never content."""
     for _attempt in range(APPEND_ATTEMPTS):
         try:
@@ -39,7 +40,7 @@ def record(*, actor, action: str, tip_id: uuid.UUID | None = None, detail: str =
 _APPEND_LOCK = 0x434C41524E  # "CLARN"
 
 
-def _append(*, actor, action: str, tip_id: uuid.UUID | None, detail: str) -> AuditEntry:  # noqa: ANN001
+def _append(*, actor: User | None, action: str, tip_id: uuid.UUID | None, detail: str) -> AuditEntry:
     if connection.vendor == "postgresql":
         # Two transactions may read the same last row and both try its successor; retries alone
         # lose against many parallel tips (a 500 that stores nothing). The lock queues appenders

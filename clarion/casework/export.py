@@ -15,7 +15,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from clarion import vault
 from clarion.intake.models import Tip
@@ -50,7 +50,7 @@ class ExportLock:
         # A lock without its key or passphrase raises ValueError in the vault: never a silent export.
         if self.kind == LockKind.PASSPHRASE:
             return vault.encrypt_with_passphrase(data, self.passphrase or "")
-        return vault.encrypt(data, [self.recipient or ""])
+        return vault.encrypt(data, [self.recipient or vault.AgeRecipientStr("")])
 
     def describe(self) -> str:
         """Say, for the audit log, what the export's keys are locked with (never the passphrase)."""
@@ -123,7 +123,7 @@ def write_export(
     key_file = "".join(f"# {name} key of tip {reference}\n{identity}\n" for name, identity in tip_identities.items())
     conversation = [AgeRecipientStr(tip.conversation_public_key)]
     files = list(tip.files.order_by("created_at", "pk"))
-    names = [
+    names: list[dict[str, Any]] = [
         {
             "file": f"files/{index:04d}.age",
             "name": vault.decrypt(bytes(tip_file.name), [tip_identities["conversation"]]).decode(),

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import F
+from django.contrib.auth.models import User
+from django.db.models import F, QuerySet
+from django.db.models.expressions import OrderBy
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -21,7 +24,7 @@ from clarion.intake.models import Channel
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
-def _username_choice(user) -> str:  # noqa: ANN001
+def _username_choice(user: User) -> str:
     return user.get_username()
 
 
@@ -87,20 +90,20 @@ class CaseForm(forms.Form):
 
     TRIAGE_FIELDS = ("triage_category", "triage_in_scope", "triage_priority", "triage_outcome", "triage_reasons")
 
-    def __init__(self, *args: Any, readers, current_status: Status, **kwargs: Any) -> None:  # noqa: ANN001
+    def __init__(self, *args: Any, readers: QuerySet[User], current_status: Status, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = readers
-        self.fields["assignee"].label_from_instance = _username_choice
+        cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = readers
+        cast(Any, self.fields["assignee"]).label_from_instance = _username_choice
         # A closed status is entered only through an approved closure (ClosureProposalForm).
-        self.fields["status"].queryset = Status.objects.exclude(kind=Status.Kind.CLOSED) | Status.objects.filter(
-            pk=current_status.pk
-        )
+        cast(forms.ModelChoiceField, self.fields["status"]).queryset = Status.objects.exclude(
+            kind=Status.Kind.CLOSED
+        ) | Status.objects.filter(pk=current_status.pk)
         self.fields["status"].error_messages["invalid_choice"] = CLOSE_IN_TWO_STEPS
         if not Label.objects.exists():
             self.fields["labels"].help_text = "No labels yet: admins add them in the administration pages."
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         for group, label in ((self.TRIAGE_FIELDS, "triage"),):
             filled = [name for name in group if cleaned.get(name) not in (None, "")]
             if filled and len(filled) < len(group):
@@ -145,10 +148,10 @@ class ClosureProposalForm(forms.Form):
 class ShareForm(forms.Form):
     reviewer = forms.ModelChoiceField(label="Share with", queryset=get_user_model().objects.none())
 
-    def __init__(self, *args: Any, candidates, **kwargs: Any) -> None:  # noqa: ANN001
+    def __init__(self, *args: Any, candidates: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["reviewer"].queryset = candidates
-        self.fields["reviewer"].label_from_instance = _username_choice
+        cast(forms.ModelChoiceField, self.fields["reviewer"]).queryset = candidates
+        cast(Any, self.fields["reviewer"]).label_from_instance = _username_choice
 
 
 AGE_PUBLIC_KEY = re.compile(r"age1[0-9a-z]+")
@@ -203,7 +206,7 @@ class ExportForm(forms.Form):
         ]
         if offline_key:
             choices.append((LockKind.ORGANISATION.value, _("The organisation's offline key")))
-        self.fields["route"].choices = choices
+        cast(forms.ChoiceField, self.fields["route"]).choices = choices
         self.fields["route"].initial = LockKind.ORGANISATION.value if offline_key else LockKind.KEY.value
         self.fields["passphrase"].help_text = _(
             "At least %(count)d characters, for example five random words. Clarion does not keep it: "
@@ -211,7 +214,7 @@ class ExportForm(forms.Form):
         ) % {"count": vault.MIN_PASSPHRASE_CHARS}
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         route = cleaned.get("route")
         if route == LockKind.KEY:
             cleaned["public_key"] = self._public_key(cleaned.get("public_key", ""))
@@ -223,8 +226,9 @@ class ExportForm(forms.Form):
         text = typed.strip().lower()
         if "age-secret-key-" in text:
             # A secret key pasted by mistake is neither kept nor shown back in the page.
-            self.data = self.data.copy()
-            self.data["public_key"] = ""
+            data = cast(QueryDict, self.data).copy()
+            data["public_key"] = ""
+            self.data = data
             self.add_error(
                 "public_key",
                 _(
@@ -267,11 +271,11 @@ class ExportForm(forms.Form):
         if route == LockKind.PASSPHRASE:
             return ExportLock(kind=route, passphrase=self.cleaned_data["passphrase"])
         if route == LockKind.ORGANISATION:
-            return ExportLock(kind=route, recipient=self.offline_key)
+            return ExportLock(kind=route, recipient=vault.AgeRecipientStr(self.offline_key))
         return ExportLock(kind=route, recipient=self.cleaned_data["public_key"])
 
 
-SORTS = {
+SORTS: dict[str, str | OrderBy] = {
     "received": "-received_at",
     "-received": "received_at",
     "activity": "-tip__last_activity_at",
@@ -307,11 +311,11 @@ class InboxFilterForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args: Any, user, **kwargs: Any) -> None:  # noqa: ANN001
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["channel"].label_from_instance = str
+        cast(Any, self.fields["channel"]).label_from_instance = str
         assignees = get_user_model().objects.filter(assigned_cases__isnull=False).distinct().order_by("username")
-        self.fields["assignee"].choices = [
+        cast(forms.ModelChoiceField, self.fields["assignee"]).choices = [
             ("", "Anyone"),
             ("me", "Me"),
             ("none", "Nobody"),

@@ -1,6 +1,6 @@
 """The reviewers' side of a tip: workflow state in the clear, notes and reasons as ciphertext.
 
-What is stored in the clear is only what the inbox needs to sort and filter (DESIGN: status,
+What is stored in the clear is only what the inbox needs to sort and filter (docs/design.md: status,
 labels, assignee, flags, times). Everything a reviewer writes in words — notes, triage
 reasons, closure findings, a reopening reason — is age ciphertext to the tip's case key,
 which the source never holds.
@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from typing import Any, NoReturn
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
@@ -82,13 +84,13 @@ INBOX_NEVER_READS = ("answers", "lookup_id", "conversation_public_key", "case_pu
 
 
 class CaseFileQuerySet(models.QuerySet):
-    def for_reviewer(self, user) -> CaseFileQuerySet:  # noqa: ANN001 - a User
+    def for_reviewer(self, user: User) -> CaseFileQuerySet:
         """Return the case files of tips the reviewer may read (see access.py for one tip)."""
         readable = KeyWrap.objects.filter(tip=OuterRef("tip"), holder=KeyWrap.Holder.REVIEWER, user=user)
         conflicted = ConflictOfInterest.objects.filter(tip=OuterRef("tip"), user=user)
         return self.filter(Exists(readable)).exclude(Exists(conflicted))
 
-    def with_seen_by(self, user) -> CaseFileQuerySet:  # noqa: ANN001 - a User
+    def with_seen_by(self, user: User) -> CaseFileQuerySet:
         """Annotate `seen`: whether the reviewer opened the tip since its last activity."""
         seen = ReadMarker.objects.filter(tip=OuterRef("tip"), user=user, read_at__gte=OuterRef("tip__last_activity_at"))
         return self.annotate(seen=Exists(seen))
@@ -203,7 +205,7 @@ class Closure(models.Model):
     """ISO 37002 closure, in two steps: a reader proposes it, a different reader approves it.
 
     Only the approval moves the tip into the closed status the proposal names and starts the
-    retention clock, so no single reader closes a tip for destruction (DESIGN property 10).
+    retention clock, so no single reader closes a tip for destruction (docs/design.md, property 10).
     A proposal is immutable: to change it, withdraw it and propose again.
     """
 
@@ -301,10 +303,10 @@ class AppendOnlyError(Exception):
 
 
 class AuditEntryQuerySet(models.QuerySet):
-    def update(self, **kwargs):  # noqa: ANN003, ANN201
+    def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("The audit log is append-only.")
 
-    def delete(self):  # noqa: ANN201
+    def delete(self) -> NoReturn:
         raise AppendOnlyError("The audit log is append-only.")
 
 
@@ -336,12 +338,12 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"
 
-    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AppendOnlyError("The audit log is append-only.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("The audit log is append-only.")
 
     def canonical(self) -> bytes:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.models import User
+
 from clarion import vault
 from clarion.casework.access import TipSecrets
 from clarion.casework.models import CaseFile
@@ -80,7 +82,7 @@ class ReviewerTip:
     closures: list[ClosureEntry]
 
 
-def _name(user) -> str:  # noqa: ANN001
+def _name(user: User | None) -> str:
     return user.get_username() if user is not None else "(removed account)"
 
 
@@ -89,7 +91,7 @@ def decrypt_tip_for_reviewer(tip: Tip, case: CaseFile, secrets: TipSecrets) -> R
     conversation_key = [secrets.conversation]
     case_key = [secrets.case]
 
-    def text(ciphertext: bytes | None, identities: list) -> str:  # noqa: ANN001
+    def text(ciphertext: bytes | memoryview | None, identities: list) -> str:
         return vault.decrypt(bytes(ciphertext), identities).decode() if ciphertext else ""
 
     content = json.loads(vault.decrypt(bytes(tip.answers), conversation_key))

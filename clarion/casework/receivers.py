@@ -1,7 +1,7 @@
 """Open a case file for every new tip, in the transaction that commits the tip.
 
-A receiver rather than a call from intake: intake must not import casework (DESIGN's
-dependency direction), and a tip without a case file would be missing from the inbox.
+A receiver rather than a call from intake: intake must not import casework (the layers
+of docs/design.md), and a tip without a case file would be missing from the inbox.
 """
 
 from __future__ import annotations

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -57,6 +58,10 @@ from clarion.intake.views import receive_upload_form
 from clarion.vault import AgeRecipientStr
 from clarion.web.decorators import staff_page
 from clarion.web.staff_identity import held_identity
+from clarion.web.staff_request import StaffRequest
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PAGE_SIZE = 50
 FILES_NOT_KEPT = "Browsers never keep chosen files: attach them again before sending."
@@ -70,7 +75,7 @@ class TipLocked(Exception):
     pass
 
 
-def _secrets(request: HttpRequest, tip: Tip) -> TipSecrets:
+def _secrets(request: StaffRequest, tip: Tip) -> TipSecrets:
     keypair = held_identity(request)
     if keypair is None:  # pragma: no cover - reviewer_required checked it
         raise TipLocked
@@ -80,13 +85,13 @@ def _secrets(request: HttpRequest, tip: Tip) -> TipSecrets:
         raise TipLocked from None
 
 
-def _locked(request: HttpRequest) -> HttpResponse:
+def _locked(request: StaffRequest) -> HttpResponse:
     return render(request, "casework/locked.html", {"message": LOCKED}, status=403)
 
 
-def _handle_locked(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def _handle_locked(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: StaffRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return view(request, *args, **kwargs)
         except TipLocked:
@@ -107,7 +112,7 @@ def _case_form(tip: Tip, case: CaseFile, data: Any = None) -> CaseForm:
 
 
 def _render_tip(
-    request: HttpRequest,
+    request: StaffRequest,
     tip: Tip,
     *,
     secrets: TipSecrets,
@@ -117,7 +122,7 @@ def _render_tip(
     share_form: ShareForm | None = None,
     closure_form: ClosureProposalForm | None = None,
     export_form: ExportForm | None = None,
-    problems: list[str] | None = None,
+    problems: Sequence[StrOrPromise] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     case = actions.case_file_of(tip)
@@ -193,7 +198,7 @@ class InboxPage:
 
 @staff_page
 @require_GET
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: StaffRequest) -> HttpResponse:
     form = InboxFilterForm(request.GET or None, user=request.user)
     now = timezone.now()
     cases = CaseFile.objects.for_reviewer(request.user).with_seen_by(request.user).for_inbox()
@@ -230,7 +235,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @staff_page
 @require_GET
 @_handle_locked
-def tip_detail(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
+def tip_detail(request: StaffRequest, tip_id: uuid.UUID) -> HttpResponse:
     tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
     secrets = _secrets(request, tip)
     response = _render_tip(request, tip, secrets=secrets)
@@ -241,7 +246,7 @@ def tip_detail(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
 @staff_page
 @require_GET
 @_handle_locked
-def download_file(request: HttpRequest, tip_id: uuid.UUID, file_id: int) -> HttpResponse:
+def download_file(request: StaffRequest, tip_id: uuid.UUID, file_id: int) -> HttpResponseBase:
     tip_file = access_tip_file_for_reviewer(user=request.user, tip_id=tip_id, file_id=file_id)
     secrets = _secrets(request, tip_file.tip)
     try:
@@ -258,7 +263,7 @@ def download_file(request: HttpRequest, tip_id: uuid.UUID, file_id: int) -> Http
 @sensitive_post_parameters("passphrase", "passphrase_again")
 @require_POST
 @_handle_locked
-def export(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
+def export(request: StaffRequest, tip_id: uuid.UUID) -> HttpResponseBase:
     tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
     secrets = _secrets(request, tip)
     form = _export_form(request.POST)
@@ -283,7 +288,7 @@ def _export_form(data: Any = None) -> ExportForm:
 @csrf_exempt
 @require_POST
 @_handle_locked
-def reply(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
+def reply(request: StaffRequest, tip_id: uuid.UUID) -> HttpResponse:
     # The gatekeeper runs before the body is read: a denied reviewer's files are never stored.
     tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
     secrets = _secrets(request, tip)
@@ -318,7 +323,7 @@ def reply(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
 @staff_page
 @require_POST
 @_handle_locked
-def add_note(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
+def add_note(request: StaffRequest, tip_id: uuid.UUID) -> HttpResponse:
     tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
     form = NoteForm(request.POST)
     if not form.is_valid():
@@ -330,7 +335,7 @@ def add_note(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
 @staff_page
 @require_POST
 @_handle_locked
-def update_case(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
+def update_case(request: StaffRequest, tip_id: uuid.UUID) -> HttpResponse:
     tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
     case = actions.case_file_of(tip)
     form = _case_form(tip, case, request.POST)
@@ -357,7 +362,7 @@ def update_case(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
 @staff_page
 @require_POST
 @_handle_locked
-def propose_closure(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
+def propose_closure(request: StaffRequest, tip_id: uuid.UUID) -> HttpResponse:
     tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
     form = ClosureProposalForm(request.POST)
     if form.is_valid():
@@ -371,7 +376,7 @@ def propose_closure(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
 
 
 def _decide_closure(
-    request: HttpRequest, tip_id: uuid.UUID, closure_id: int, decide: Callable[..., Any]
+    request: StaffRequest, tip_id: uuid.UUID, closure_id: int, decide: Callable[..., Any]
 ) -> HttpResponse:
     tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
     try:
@@ -384,20 +389,20 @@ def _decide_closure(
 @staff_page
 @require_POST
 @_handle_locked
-def approve_closure(request: HttpRequest, tip_id: uuid.UUID, closure_id: int) -> HttpResponse:
+def approve_closure(request: StaffRequest, tip_id: uuid.UUID, closure_id: int) -> HttpResponse:
     return _decide_closure(request, tip_id, closure_id, actions.do_approve_closure)
 
 
 @staff_page
 @require_POST
 @_handle_locked
-def withdraw_closure(request: HttpRequest, tip_id: uuid.UUID, closure_id: int) -> HttpResponse:
+def withdraw_closure(request: StaffRequest, tip_id: uuid.UUID, closure_id: int) -> HttpResponse:
     return _decide_closure(request, tip_id, closure_id, actions.do_withdraw_closure)
 
 
 @staff_page
 @require_POST
-def postpone_destruction(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
+def postpone_destruction(request: StaffRequest, tip_id: uuid.UUID) -> HttpResponse:
     tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
     try:
         actions.do_postpone_destruction(actor=request.user, tip=tip)
@@ -408,7 +413,7 @@ def postpone_destruction(request: HttpRequest, tip_id: uuid.UUID) -> HttpRespons
 
 @staff_page
 @require_POST
-def declare_conflict(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
+def declare_conflict(request: StaffRequest, tip_id: uuid.UUID) -> HttpResponse:
     tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
     actions.do_declare_conflict(actor=request.user, tip=tip)
     return render(request, "casework/conflict_declared.html", {})
@@ -417,7 +422,7 @@ def declare_conflict(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
 @staff_page
 @require_POST
 @_handle_locked
-def share(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
+def share(request: StaffRequest, tip_id: uuid.UUID) -> HttpResponse:
     tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
     secrets = _secrets(request, tip)
     form = ShareForm(request.POST, candidates=share_candidates_for_tip(tip))
@@ -434,10 +439,10 @@ def share(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
 @staff_page
 @require_POST
 @_handle_locked
-def revoke(request: HttpRequest, tip_id: uuid.UUID, user_id: int) -> HttpResponse:
+def revoke(request: StaffRequest, tip_id: uuid.UUID, user_id: int) -> HttpResponse:
     tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
     reviewer = readers_of_tip(tip).filter(pk=user_id).first()
-    problems: list[str] = []
+    problems: list[StrOrPromise] = []
     status = 400
     if reviewer is None:
         problems.append(_("This person cannot read this tip."))

@@ -20,7 +20,7 @@ from clarion.accounts.roles import REVIEWER
 from clarion.intake.form_tokens import RECEIPT_PICKUP_SECONDS, FormToken
 from clarion.intake.models import Channel, KeyWrap, Message, Question, SentForm, Tip, TipFile
 from clarion.intake.uploads import EncryptedUpload
-from clarion.vault import AgeIdentityStr, BlobStore, Receipt, ReceiptKeys, TipKeys
+from clarion.vault import AgeIdentityStr, AgeRecipientStr, BlobStore, Receipt, ReceiptKeys, TipKeys
 from clarion.web.hashing import hashing_slot
 
 
@@ -46,7 +46,7 @@ def _notify_readers(event: Event, user_ids: list[int]) -> None:
         transaction.on_commit(lambda: send_notice.enqueue(user_ids=user_ids, event=event.value))
 
 
-def _encrypt_json(value: Any, recipient: str) -> bytes:
+def _encrypt_json(value: Any, recipient: AgeRecipientStr) -> bytes:
     return vault.encrypt(json.dumps(value, ensure_ascii=False).encode(), [recipient])
 
 
@@ -81,7 +81,9 @@ def _reader_wraps(tip: Tip, keys: TipKeys) -> list[KeyWrap]:
     return wraps
 
 
-def _file_rows(tip: Tip, uploads: Sequence[tuple[Question | None, EncryptedUpload]], message=None) -> list[TipFile]:  # noqa: ANN001
+def _file_rows(
+    tip: Tip, uploads: Sequence[tuple[Question | None, EncryptedUpload]], message: Message | None = None
+) -> list[TipFile]:
     now = timezone.now()
     return [
         TipFile(

@@ -8,7 +8,7 @@ second post of that form cannot commit another tip.
 The token also carries the receipt from the POST to the page that shows it (POST, then 303,
 then GET): the row keeps the receipt sealed under a key derived from the token, which only
 the source's browser holds (in the form, then in a cookie). The database names the row by
-another derivation of it, so a copy of the database opens nothing (DESIGN property 2). Once
+another derivation of it, so a copy of the database opens nothing (docs/design.md, property 2). Once
 shown, the receipt is wiped; the row stays until the token expires.
 """
 

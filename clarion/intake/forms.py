@@ -127,7 +127,7 @@ class SubmissionForm(forms.Form):
             )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if not self.errors and not self.has_content(cleaned):
             raise forms.ValidationError(
                 "Your tip is empty. Write a message, answer a question or attach a file, then send it again."
@@ -192,7 +192,7 @@ class FollowUpForm(forms.Form):
             self.fields["attachments"] = MultipleFileField(label="More files", required=False)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if not self.errors and not cleaned.get("message") and not cleaned.get("attachments"):
             raise forms.ValidationError("Write a message or attach a file before sending.")
         return cleaned

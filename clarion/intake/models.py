@@ -2,7 +2,7 @@
 
 Only workflow metadata is stored in the clear (ids, channel, times, sizes, counts). Answers,
 messages, file names and file contents are age ciphertext before they touch the database or
-the blob store (DESIGN property 1).
+the blob store (docs/design.md, property 1).
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from clarion.vault import AgeRecipientStr, BlobName
 
 
 def default_max_files() -> int:
@@ -146,9 +148,9 @@ class Tip(models.Model):
     # HMAC of half the receipt's Argon2id output: the only stored trace of the receipt.
     lookup_id = models.CharField(max_length=64, unique=True)
     # age recipients: content is encrypted to these; the secret halves exist only wrapped.
-    conversation_public_key = models.CharField(max_length=100)
-    case_public_key = models.CharField(max_length=100)
-    source_public_key = models.CharField(max_length=100)
+    conversation_public_key: models.CharField[str, AgeRecipientStr] = models.CharField(max_length=100)
+    case_public_key: models.CharField[str, AgeRecipientStr] = models.CharField(max_length=100)
+    source_public_key: models.CharField[str, AgeRecipientStr] = models.CharField(max_length=100)
     answers = models.BinaryField(help_text="age ciphertext of the answers, to the conversation key")
 
     class Meta:
@@ -179,7 +181,7 @@ class KeyWrap(models.Model):
     holder = models.CharField(max_length=20, choices=Holder.choices)
     via = models.CharField(max_length=10, choices=Via.choices, blank=True, help_text="Reviewers' wraps only.")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE)
-    recipient = models.CharField(max_length=100)
+    recipient: models.CharField[str, AgeRecipientStr] = models.CharField(max_length=100)
     wrapped = models.BinaryField()
 
     class Meta:
@@ -219,7 +221,7 @@ class TipFile(models.Model):
     tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="files")
     message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.CASCADE, related_name="files")
     question = models.ForeignKey(Question, null=True, blank=True, on_delete=models.SET_NULL)
-    blob = models.CharField(max_length=80, unique=True)
+    blob: models.CharField[str, BlobName] = models.CharField(max_length=80, unique=True)
     name = models.BinaryField(help_text="age ciphertext of the file's name")
     size = models.PositiveBigIntegerField(help_text="plaintext size in bytes")
     created_at = models.DateTimeField()

@@ -1,8 +1,8 @@
 """Server-side sessions for sources, keyed by a cookie that also holds the sealing key.
 
 The session row keeps the source's conversation key only sealed under a random key that
-exists in the source's cookie alone (DESIGN property 2; clarion.web.sealed_cookie): a copy of the database, sessions
-included, opens nothing. The cookie is separate from staff cookies (its own name), lives
+exists in the source's cookie alone (docs/design.md, property 2; clarion.web.sealed_cookie): a
+copy of the database, sessions included, opens nothing. The cookie is separate from staff cookies (its own name), lives
 only as long as the browser session, and ends server-side after SOURCE_SESSION_SECONDS without
 a request and SOURCE_SESSION_MAX_SECONDS after login whatever the activity: a browser left open
 on a shared or seized machine does not keep the inbox open for ever (ASVS 7.3.2).

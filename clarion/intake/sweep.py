@@ -1,4 +1,4 @@
-"""Remove what no tip needs any more: orphan blobs (DESIGN property 6) and old sent forms."""
+"""Remove what no tip needs any more: orphan blobs (docs/design.md, property 6) and old sent forms."""
 
 from __future__ import annotations
 

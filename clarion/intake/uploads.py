@@ -4,7 +4,7 @@ Django's default TemporaryFileUploadHandler writes every upload larger than 2.5 
 plaintext temporary file: a forensic copy of a source's document on the server's disk even
 after it is deleted. This handler replaces it on the source views: each chunk goes straight
 into an age stream whose ciphertext lands in the blob store, so no plaintext byte reaches
-the disk and memory stays flat whatever the file size (DESIGN property 1).
+the disk and memory stays flat whatever the file size (docs/design.md, property 1).
 
 Limits (file count, per-file and per-submission size) are checked as bytes arrive. A file
 over a limit is discarded chunk by chunk rather than stopping the request, so that every
@@ -19,9 +19,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from typing import IO, Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopFutureHandlers
+from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -43,11 +45,14 @@ class UploadLimits:
 class EncryptedUpload(UploadedFile):
     """A file that was encrypted into the blob store while it arrived; holds no content."""
 
+    name: str
+    size: int
+
     def __init__(self, *, name: str, size: int, blob: BlobName, content_type: str | None) -> None:
         super().__init__(file=None, name=name, content_type=content_type, size=size)
         self.blob = blob
 
-    def open(self, mode: str | None = None) -> EncryptedUpload:  # pragma: no cover - never read back
+    def open(self, mode: str | None = None) -> EncryptedUpload:  # type: ignore[override]  # pragma: no cover - never read back
         raise ValueError("An encrypted upload has no plaintext to open.")
 
     def close(self) -> None:
@@ -129,7 +134,7 @@ class EncryptingUploadHandler(FileUploadHandler):
 
     def __init__(
         self,
-        request=None,  # noqa: ANN001 - Django's signature
+        request: HttpRequest | None = None,
         *,
         store: BlobStore,
         recipients: Sequence[AgeRecipientStr],
@@ -157,13 +162,28 @@ class EncryptingUploadHandler(FileUploadHandler):
         self._current_refusal: list[_Refused] | None = None
         self._declared_too_large = False
 
-    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None) -> None:  # noqa: ANN001, N803
+    def handle_raw_input(
+        self,
+        input_data: IO[bytes],
+        META: dict[str, Any],  # Django's name
+        content_length: int,
+        boundary: str,
+        encoding: str | None = None,
+    ) -> None:
         # A Content-Length far beyond the limit proves the submission too large before any
         # byte is encrypted; the body is still read (and discarded) so the answers arrive.
         if content_length and content_length > self.limits.max_submission_bytes + FIELDS_ALLOWANCE:
             self._declared_too_large = True
 
-    def new_file(self, field_name, file_name, content_type, content_length, charset=None, content_type_extra=None):  # noqa: ANN001
+    def new_file(
+        self,
+        field_name: str,
+        file_name: str,
+        content_type: str,
+        content_length: int | None,
+        charset: str | None = None,
+        content_type_extra: dict[str, bytes] | None = None,
+    ) -> None:
         super().new_file(field_name, file_name, content_type, content_length, charset, content_type_extra)
         self._current = _Refused(name=file_name)
         files_so_far = len(self.report.accepted) + len(self.report.too_large) + len(self.report.over_total)
@@ -208,7 +228,7 @@ class EncryptingUploadHandler(FileUploadHandler):
         Until the tip commits, nothing references them: without this, a file committed early
         in an upload that lasts longer than the sweep's grace period (a big second file over
         Tor) could be swept, and the source then shown a receipt for a tip missing that file
-        (DESIGN property 6). One utime per file per chunk of up to a megabyte costs nothing.
+        (docs/design.md, property 6). One utime per file per chunk of up to a megabyte costs nothing.
         """
         for upload in self.report.accepted:
             os.utime(self.store.path(upload.blob))
@@ -242,7 +262,7 @@ class EncryptingUploadHandler(FileUploadHandler):
         self.report.discard(self.store)
 
 
-def parse_upload(request, handler: EncryptingUploadHandler) -> None:  # noqa: ANN001 - HttpRequest
+def parse_upload(request: HttpRequest, handler: EncryptingUploadHandler) -> None:
     """Parse the request body through `handler`; on any failure leave nothing of it behind.
 
     Django tells handlers of a truncated body, but not of a body that fails mid-way (the
@@ -261,7 +281,7 @@ def parse_upload(request, handler: EncryptingUploadHandler) -> None:  # noqa: AN
 class DiscardingUploadHandler(FileUploadHandler):
     """Read and drop every file of a request that cannot be accepted (e.g. session ended)."""
 
-    def new_file(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
         raise StopFutureHandlers()
 

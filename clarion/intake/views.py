@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -60,6 +61,8 @@ from clarion.vault import AgeRecipientStr
 from clarion.web import throttle
 from clarion.web.decorators import source_page
 
+FormT = TypeVar("FormT", bound=forms.Form)
+
 EXPIRED_FORM = (
     "This form expired before it was sent (it is tied to your browser session, which may have "
     "ended). Nothing was sent. Your text is kept below: check it and send again."
@@ -74,7 +77,10 @@ FORM_TOKEN_EXPIRED = _lazy(
 
 def csrf_failed(request: HttpRequest) -> bool:
     """Check the CSRF token of a view that parsed its own body; True when it fails."""
-    return NoReferrerCsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, None, (), {}) is not None
+    return (
+        NoReferrerCsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, lambda r: HttpResponse(), (), {})
+        is not None
+    )
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
@@ -100,12 +106,12 @@ def _read_and_drop_files(request: HttpRequest) -> None:
 
 def receive_upload_form(
     request: HttpRequest,
-    make_form: Callable[[Any, Any], forms.Form],
+    make_form: Callable[[Any, Any], FormT],
     *,
     limits: UploadLimits,
     recipient: AgeRecipientStr,
     reserve_files: Callable[[], bool] | None = None,
-) -> tuple[forms.Form, list[str], UploadReport]:
+) -> tuple[FormT, list[str], UploadReport]:
     """Parse a posted form whose files are encrypted to `recipient` as they arrive.
 
     The one path for every form that takes files (a source's tip or message, a reviewer's
@@ -218,7 +224,7 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
         report.discard(blob_store())
         budget.settle(0)
         return _to_receipt(token)
-    if problems or form.errors:
+    if token is None or problems or form.errors:
         report.discard(blob_store())
         budget.settle(0)
         context = {
@@ -315,8 +321,8 @@ def login(request: HttpRequest) -> HttpResponse:
     attempt.refund()
     pending = form.cleaned_data.get("pending_message", "")
     if pending:
-        form = FollowUpForm(initial={"message": pending}, channel=access.tip.channel)
-        response = _render_inbox(request, access, form, notice=FILES_NOT_KEPT)
+        follow_up = FollowUpForm(initial={"message": pending}, channel=access.tip.channel)
+        response = _render_inbox(request, access, follow_up, notice=FILES_NOT_KEPT)
     else:
         response = redirect("intake:inbox")
     start_source_session(response, tip=access.tip, conversation_identity=access.conversation_identity)
@@ -386,7 +392,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @source_page
 @require_GET
-def download_file(request: HttpRequest, file_id: int) -> HttpResponse:
+def download_file(request: HttpRequest, file_id: int) -> HttpResponseBase:
     """Stream a file a reviewer attached to a reply, decrypted with the key the session holds.
 
     The address holds only the file's number; the session decides whose it is.

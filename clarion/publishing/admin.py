@@ -7,12 +7,14 @@ switching the rule off: a second admin confirms it (here, or on /staff/publishin
 Every change is recorded in the hash-chained audit log.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from clarion.publishing import actions
 from clarion.publishing.models import Category, SiteSettings, Tag
+from clarion.web.staff_request import staff_user
 
 
 @admin.register(SiteSettings)
@@ -25,7 +27,7 @@ class SiteSettingsAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: SiteSettings | None = None) -> bool:
         return False
 
-    def save_model(self, request: HttpRequest, obj: SiteSettings, form, change: bool) -> None:  # noqa: ANN001
+    def save_model(self, request: HttpRequest, obj: SiteSettings, form: forms.ModelForm, change: bool) -> None:
         """Save the other settings as they are; turn the rule's box into a proposal, a confirmation or a switch on."""
         wanted_on = form.cleaned_data.get("require_second_editor", True)
         current = SiteSettings.objects.filter(pk=obj.pk).first()
@@ -35,17 +37,17 @@ class SiteSettingsAdmin(admin.ModelAdmin):
             obj.rule_off_proposed_at = current.rule_off_proposed_at
         super().save_model(request, obj, form, change)
         actions.record_settings_change(
-            actor=request.user, changed=[name for name in form.changed_data if name != "require_second_editor"]
+            actor=staff_user(request), changed=[name for name in form.changed_data if name != "require_second_editor"]
         )
         if current is None or wanted_on == current.require_second_editor and current.rule_off_proposed_by_id is None:
             return
         try:
             if wanted_on:
-                actions.do_keep_rule_on(actor=request.user)
+                actions.do_keep_rule_on(actor=staff_user(request))
             elif current.rule_off_proposed_by_id not in (None, request.user.pk):
-                actions.do_confirm_rule_off(actor=request.user)
+                actions.do_confirm_rule_off(actor=staff_user(request))
             elif current.rule_off_proposed_by_id is None:
-                actions.do_propose_rule_off(actor=request.user)
+                actions.do_propose_rule_off(actor=staff_user(request))
                 self.message_user(
                     request,
                     _(

@@ -7,7 +7,7 @@ each web process â€” and the background worker that publishes scheduled posts â€
 a process looks at the number at most once a second, so a change reaches every page within
 a second. Readers' responses also carry `Cache-Control: public` for a CDN or reverse proxy.
 
-Reader pages never touch the session or the CSRF token, so they set no cookie (DESIGN: no
+Reader pages never touch the session or the CSRF token, so they set no cookie (docs/design.md: no
 trackers); `_cacheable` refuses to store a response that carries one anyway. Stored pages are
 served by `PublicPageCacheMiddleware`, early in the middleware stack.
 
@@ -26,19 +26,23 @@ import re
 import time
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.cache import patch_cache_control
 
 from clarion.publishing.models import SiteSettings
 
 # How long a CDN or browser may reuse a page without asking again; short, because a CDN cannot
 # be told when a post is corrected or retracted.
+ResponseT = TypeVar("ResponseT", bound=HttpResponseBase)
+
 PUBLIC_MAX_AGE = 60
 # How long this application keeps a rendered page (dropped earlier by a new generation).
 RENDERED_TIMEOUT = 600
@@ -77,7 +81,7 @@ def _key(request: HttpRequest) -> str:
     return f"publishing:page:{current_generation()}:{path}"
 
 
-def _pages():  # noqa: ANN202 - a Django cache
+def _pages() -> BaseCache:
     return caches[settings.PUBLIC_PAGES_CACHE]
 
 
@@ -85,21 +89,21 @@ def _cacheable(response: HttpResponse) -> bool:
     return response.status_code == 200 and not response.streaming and not response.cookies
 
 
-def mark_public(response: HttpResponse, *, max_age: int = PUBLIC_MAX_AGE) -> HttpResponse:
+def mark_public(response: ResponseT, *, max_age: int = PUBLIC_MAX_AGE) -> ResponseT:
     """Let shared caches keep a reader's page for `max_age` seconds."""
     patch_cache_control(response, public=True, max_age=max_age)
     return response
 
 
-def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def public_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Mark a reader page: shared caches may keep it, and `PublicPageCacheMiddleware` stores it."""
 
     @wraps(view)
-    def public_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def public_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
-        request.clarion_public_page = True
+        request.clarion_public_page = True  # type: ignore[attr-defined]  # read by PublicPageCacheMiddleware
         return mark_public(response)
 
     return public_view

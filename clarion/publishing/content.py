@@ -72,7 +72,7 @@ class RevisionContent:
 
     def redacted(self, pattern: re.Pattern[str], mask: str = "[redacted]") -> RevisionContent:
         """Return the content with every match of `pattern` replaced by `mask`, captions included."""
-        fields = {name: pattern.sub(mask, getattr(self, name)) for name in REDACTABLE_FIELDS}
+        fields: dict[str, Any] = {name: pattern.sub(mask, getattr(self, name)) for name in REDACTABLE_FIELDS}
         media = tuple(
             MediaUse(use.media_id, pattern.sub(mask, use.title), pattern.sub(mask, use.alt_text)) for use in self.media
         )

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -27,6 +27,7 @@ from django.core.files.uploadhandler import FileUploadHandler
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -65,6 +66,10 @@ from clarion.publishing.sealing import EditorKeys, NoPublishingKey, unlock_publi
 from clarion.publishing.sources import source_passages
 from clarion.web.decorators import editor_required
 from clarion.web.staff_identity import held_identity
+from clarion.web.staff_request import StaffRequest
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PAGE_SIZE = 50
 LOCKED = gettext_lazy(
@@ -82,7 +87,7 @@ NO_PUBLISHING_KEY = gettext_lazy(
 FILE_NOT_KEPT = gettext_lazy("Browsers never keep chosen files: choose the file again before uploading.")
 
 
-def editor_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def editor_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Guard an editor page, keep it out of every cache, and open the publishing key for it.
 
     The view gets `keys` (EditorKeys). A session whose own identity is gone (the key cookie
@@ -90,7 +95,7 @@ def editor_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     """
 
     @wraps(view)
-    def with_keys(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def with_keys(request: StaffRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         personal = held_identity(request)
         if personal is None:
             return redirect_to_login(request.path, settings.LOGIN_URL)
@@ -174,7 +179,7 @@ def open_for(revision: Revision, keys: EditorKeys) -> OpenedRevision:
 
 @editor_page
 @require_GET
-def post_list(request: HttpRequest, keys: EditorKeys) -> HttpResponse:
+def post_list(request: StaffRequest, keys: EditorKeys) -> HttpResponse:
     form = PostFilterForm(request.GET or None)
     posts = Post.objects.all()
     if form.is_bound and form.is_valid() and form.cleaned_data["state"]:
@@ -196,7 +201,7 @@ def post_list(request: HttpRequest, keys: EditorKeys) -> HttpResponse:
 # --- writing ----------------------------------------------------------------------------------
 
 
-def _render_form(request: HttpRequest, form: PostForm, *, problems: list[str] | None = None) -> HttpResponse:
+def _render_form(request: StaffRequest, form: PostForm, *, problems: list[str] | None = None) -> HttpResponse:
     status = 400 if (problems or form.errors) else 200
     title = form.base.title if form.base else ""
     context = {"form": form, "post": form.post, "title": title, "problems": problems or []}
@@ -205,7 +210,7 @@ def _render_form(request: HttpRequest, form: PostForm, *, problems: list[str] | 
 
 @editor_page
 @require_http_methods(["GET", "POST"])
-def post_new(request: HttpRequest, keys: EditorKeys) -> HttpResponse:
+def post_new(request: StaffRequest, keys: EditorKeys) -> HttpResponse:
     form = PostForm(request.POST or None, user=request.user)
     if request.method != "POST" or not form.is_valid():
         return _render_form(request, form)
@@ -227,7 +232,7 @@ def post_new(request: HttpRequest, keys: EditorKeys) -> HttpResponse:
 
 @editor_page
 @require_http_methods(["GET", "POST"])
-def post_edit(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
+def post_edit(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
     post = _post_or_404(post_id)
     try:
         _base, content = actions.base_content(post, keys)
@@ -257,7 +262,7 @@ def post_edit(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpRespo
 # --- the post's page --------------------------------------------------------------------------
 
 
-def _linked_tips(request: HttpRequest, post: Post) -> tuple[int, list[tuple[uuid.UUID, str]]]:
+def _linked_tips(request: StaffRequest, post: Post) -> tuple[int, list[tuple[uuid.UUID, str]]]:
     """Return how many tips are linked, and (id, reference) of those this person may read."""
     tips = [link.tip for link in post.tip_links.select_related("tip").order_by("linked_at", "pk")]
     readable = [tip for tip in tips if may_read_tip(user=request.user, tip=tip)]
@@ -282,11 +287,11 @@ def _flags_for_page(post: Post, latest: Revision | None, keys: EditorKeys, keep_
 
 
 def _render_post(
-    request: HttpRequest,
+    request: StaffRequest,
     post: Post,
     keys: EditorKeys,
     *,
-    problems: list[str] | None = None,
+    problems: list[StrOrPromise] | None = None,
     approve_form: ApproveForm | None = None,
     send_back_form: SendBackForm | None = None,
     retract_form: RetractForm | None = None,
@@ -333,13 +338,13 @@ def _render_post(
 
 @editor_page
 @require_GET
-def post_detail(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
+def post_detail(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
     return _render_post(request, _post_or_404(post_id), keys)
 
 
 @editor_page
 @require_GET
-def revision_detail(request: HttpRequest, post_id: int, number: int, keys: EditorKeys) -> HttpResponse:
+def revision_detail(request: StaffRequest, post_id: int, number: int, keys: EditorKeys) -> HttpResponse:
     post = _post_or_404(post_id)
     revision = post.revisions.select_related("created_by", "approved_by", "purged_by").filter(number=number).first()
     if revision is None:
@@ -351,7 +356,7 @@ def revision_detail(request: HttpRequest, post_id: int, number: int, keys: Edito
 
 @editor_page
 @require_POST
-def revision_purge(request: HttpRequest, post_id: int, number: int, keys: EditorKeys) -> HttpResponse:
+def revision_purge(request: StaffRequest, post_id: int, number: int, keys: EditorKeys) -> HttpResponse:
     post = _post_or_404(post_id)
     revision = post.revisions.filter(number=number).first()
     if revision is None:
@@ -366,7 +371,7 @@ def revision_purge(request: HttpRequest, post_id: int, number: int, keys: Editor
 
 @editor_page
 @require_POST
-def submit(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
+def submit(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
     post = _post_or_404(post_id)
     try:
         actions.do_submit_post(actor=request.user, post=post, keys=keys)
@@ -377,7 +382,7 @@ def submit(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpResponse
 
 @editor_page
 @require_POST
-def approve(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
+def approve(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
     post = _post_or_404(post_id)
     form = ApproveForm(request.POST)
     if not form.is_valid():
@@ -396,7 +401,7 @@ def approve(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpRespons
 
 @editor_page
 @require_POST
-def rearm(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
+def rearm(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
     post = _post_or_404(post_id)
     try:
         actions.do_rearm_schedule(actor=request.user, post=post, keys=keys)
@@ -407,7 +412,7 @@ def rearm(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
 
 @editor_page
 @require_POST
-def send_back(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
+def send_back(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
     post = _post_or_404(post_id)
     form = SendBackForm(request.POST)
     if not form.is_valid():
@@ -421,7 +426,7 @@ def send_back(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpRespo
 
 @editor_page
 @require_POST
-def retract(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
+def retract(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
     post = _post_or_404(post_id)
     form = RetractForm(request.POST)
     if not form.is_valid():
@@ -440,7 +445,7 @@ def retract(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpRespons
 
 @editor_page
 @require_POST
-def redact(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
+def redact(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
     post = _post_or_404(post_id)
     form = FlagForm(request.POST)
     if not form.is_valid():
@@ -454,7 +459,7 @@ def redact(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpResponse
 
 @editor_page
 @require_POST
-def keep(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
+def keep(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
     post = _post_or_404(post_id)
     key = request.POST.get("key", "")
     form = KeepFlagForm(request.POST, auto_id=keep_form_id(key))
@@ -538,7 +543,7 @@ class MediaUploadHandler(FileUploadHandler):
 @editor_page
 @csrf_exempt  # the token is checked below, once the body is parsed by the handler above
 @require_POST
-def media_upload(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
+def media_upload(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
     post = _post_or_404(post_id)
     handler = MediaUploadHandler(request, max_bytes=settings.CLARION_MAX_MEDIA_BYTES)
     request.upload_handlers = [handler]
@@ -570,7 +575,7 @@ def media_upload(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpRe
 
 @editor_page
 @require_POST
-def media_remove(request: HttpRequest, post_id: int, media_id: int, keys: EditorKeys) -> HttpResponse:
+def media_remove(request: StaffRequest, post_id: int, media_id: int, keys: EditorKeys) -> HttpResponse:
     post = _post_or_404(post_id)
     item = post.media.filter(pk=media_id).first()
     if item is None:
@@ -584,7 +589,7 @@ def media_remove(request: HttpRequest, post_id: int, media_id: int, keys: Editor
 
 @editor_page
 @require_GET
-def media_file(request: HttpRequest, name: str, keys: EditorKeys) -> HttpResponse:
+def media_file(request: StaffRequest, name: str, keys: EditorKeys) -> HttpResponse:
     """Serve a post's scrubbed file to editors, decrypted, published or not (never the original)."""
     token, _dot, extension = name.partition(".")
     item = Media.objects.filter(token=token, extension=f".{extension}").first()
@@ -595,7 +600,7 @@ def media_file(request: HttpRequest, name: str, keys: EditorKeys) -> HttpRespons
     except (OSError, ValueError, vault.DecryptionError):
         raise Http404("No such file.") from None
     response = HttpResponse(data, content_type=item.media_type)
-    response["Content-Disposition"] = content_disposition_header(item.kind == Media.Kind.DOCUMENT, item.filename)
+    response["Content-Disposition"] = content_disposition_header(item.kind == Media.Kind.DOCUMENT, item.filename) or ""
     return response
 
 
@@ -604,13 +609,13 @@ def media_file(request: HttpRequest, name: str, keys: EditorKeys) -> HttpRespons
 
 @editor_page
 @require_http_methods(["GET", "POST"])
-def draft_from_tip(request: HttpRequest, tip_id: uuid.UUID, keys: EditorKeys) -> HttpResponse:
+def draft_from_tip(request: StaffRequest, tip_id: uuid.UUID, keys: EditorKeys) -> HttpResponse:
     """Show a tip's passages to an editor who reviews it; start a draft quoting only those ticked."""
     if not is_reviewer(request.user):
         raise Http404("No tip with this id is open to you.")
     tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
     try:
-        passages = source_passages(tip=tip, user=request.user, keypair=keys.personal)
+        passages = source_passages(tip=tip, user=request.user, keypair=keys.personal)  # type: ignore[arg-type]  # editor_page holds it
     except vault.DecryptionError:
         return render(request, "publishing/staff/locked.html", {"message": LOCKED}, status=403)
     form = DraftFromTipForm(request.POST or None, passages=passages)

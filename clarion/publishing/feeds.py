@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
@@ -19,7 +20,7 @@ FEED_SIZE = 20
 class LatestPostsFeed(Feed):
     """The latest reports, open letters and updates; a retraction shows as such."""
 
-    def get_object(self, request: HttpRequest, *args, **kwargs) -> Organisation:  # noqa: ANN002, ANN003
+    def get_object(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Organisation:
         return Organisation.current()
 
     def title(self, obj: Organisation) -> str:
@@ -43,13 +44,13 @@ class LatestPostsFeed(Feed):
         return Post.objects.listed().select_related("published_revision", "category", "byline_editor")[:FEED_SIZE]
 
     def item_title(self, item: Post) -> str:
-        title = item.published_revision.title
+        title = item.published_revision.title  # type: ignore[union-attr]  # a listed post is published
         return f"Retracted: {title}" if item.is_retracted else title
 
     def item_description(self, item: Post) -> str:
         if item.is_retracted:
             return item.retraction_notice
-        return item.published_revision.summary
+        return item.published_revision.summary  # type: ignore[union-attr]  # a listed post is published
 
     def item_link(self, item: Post) -> str:
         return item.get_absolute_url()
@@ -59,17 +60,17 @@ class LatestPostsFeed(Feed):
 
     item_guid_is_permalink = False
 
-    def item_pubdate(self, item: Post) -> dt.datetime:
+    def item_pubdate(self, item: Post) -> dt.datetime | None:
         return item.first_published_at
 
-    def item_updateddate(self, item: Post) -> dt.datetime:
+    def item_updateddate(self, item: Post) -> dt.datetime | None:
         return item.public_updated_at or item.first_published_at
 
     def item_author_name(self, item: Post) -> str | None:
         return item.byline or None
 
     def item_categories(self, item: Post) -> list[str]:
-        return [item.category.name] if item.category_id else []
+        return [item.category.name] if item.category is not None else []
 
 
 class LatestPostsAtomFeed(LatestPostsFeed):

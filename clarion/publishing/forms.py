@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -110,7 +112,7 @@ class PostForm(forms.Form):
         *args: Any,
         post: Post | None = None,
         base: RevisionContent | None = None,
-        user,  # noqa: ANN001
+        user: User,
         **kwargs: Any,
     ) -> None:
         """`base` is what the latest revision says (opened): the form starts from it, and files carry over."""
@@ -133,11 +135,12 @@ class PostForm(forms.Form):
         signed_by = base.byline_editor_id if base is not None else None
         if signed_by not in (None, user.pk):
             who = get_user_model().objects.filter(pk=signed_by).first()
-            name = (base.byline_name or (who.get_full_name() or who.get_username())) if who else ""
-            self.fields["byline"].choices = [("keep", f"{name} (as now)"), *self.fields["byline"].choices]
+            name = (base.byline_name or (who.get_full_name() or who.get_username())) if who and base else ""
+            byline = cast(forms.ChoiceField, self.fields["byline"])
+            byline.choices = [("keep", f"{name} (as now)"), *cast(list, byline.choices)]
 
     @staticmethod
-    def initial_for(post: Post, base: RevisionContent | None, user) -> dict[str, Any]:  # noqa: ANN001
+    def initial_for(post: Post, base: RevisionContent | None, user: User) -> dict[str, Any]:
         """Return the form's values for `post`: what its latest revision says, without a correction.
 
         A correction belongs to the one revision that makes it: carried into the next revision,
@@ -224,7 +227,7 @@ class ApproveForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if cleaned.get("when") == "at" and not cleaned.get("publish_at") and "publish_at" not in self.errors:
             self.add_error("publish_at", "Give the date and time to publish at, or choose to publish now.")
         return cleaned
@@ -298,7 +301,7 @@ class MediaForm(forms.Form):
         self.refused_size = refused_size
         self.extra_parts = extra_parts
 
-    def clean_file(self):  # noqa: ANN201 - an UploadedFile
+    def clean_file(self) -> UploadedFile | None:
         upload = self.cleaned_data.get("file")
         if self.extra_parts:
             raise forms.ValidationError(_("Upload one file at a time: this form sent several, and none was kept."))
@@ -329,8 +332,10 @@ class DraftFromTipForm(forms.Form):
 
     def __init__(self, *args: Any, passages: Sequence[Passage], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.passages = list(passages)
-        self.fields["passages"].choices = [(str(i), f"{p.label}: {p.text}") for i, p in enumerate(self.passages)]
+        self.passage_list = list(passages)
+        cast(forms.ChoiceField, self.fields["passages"]).choices = [
+            (str(i), f"{p.label}: {p.text}") for i, p in enumerate(self.passage_list)
+        ]
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"]
@@ -341,4 +346,4 @@ class DraftFromTipForm(forms.Form):
     def chosen_quotes(self) -> list[str]:
         """Return the texts of the ticked passages, in the tip's order."""
         chosen = {int(value) for value in self.cleaned_data["passages"]}
-        return [passage.text for i, passage in enumerate(self.passages) if i in chosen]
+        return [passage.text for i, passage in enumerate(self.passage_list) if i in chosen]

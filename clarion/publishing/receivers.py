@@ -9,7 +9,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, User
+from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
@@ -24,18 +28,18 @@ from clarion.publishing.models import Category, SiteSettings, Tag
 @receiver([post_save, post_delete], sender=Category)
 @receiver([post_save, post_delete], sender=Tag)
 @receiver([post_save], sender=SiteSettings)
-def drop_pages_after_change(sender, **kwargs) -> None:  # noqa: ANN001, ANN003
+def drop_pages_after_change(sender: type[Model], **kwargs: Any) -> None:
     drop_public_pages()
 
 
 @receiver(pre_delete, sender=Tip)
-def purge_quotes_of_destroyed_tip(sender, instance: Tip, **kwargs) -> None:  # noqa: ANN001, ANN003
+def purge_quotes_of_destroyed_tip(sender: type[Tip], instance: Tip, **kwargs: Any) -> None:
     from clarion.publishing.actions import purge_quotes_of
 
     purge_quotes_of(instance)
 
 
-def _revoke_unless_editor(user) -> None:  # noqa: ANN001
+def _revoke_unless_editor(user: User) -> None:
     from clarion.publishing.sealing import revoke_publishing_key
 
     if not user.is_active or not user.groups.filter(name=EDITOR).exists():
@@ -43,20 +47,22 @@ def _revoke_unless_editor(user) -> None:  # noqa: ANN001
 
 
 @receiver(m2m_changed, sender=get_user_model().groups.through)
-def revoke_publishing_key_of_former_editors(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:  # noqa: ANN001, ANN003
+def revoke_publishing_key_of_former_editors(
+    sender: type[Model], instance: User | Group, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: Any
+) -> None:
     if action not in ("post_remove", "post_clear"):
         return
     if reverse:  # a group lost members: `pk_set` are the users (None when it was cleared)
         from clarion.publishing.models import PublishingKeyWrap
 
         holders = PublishingKeyWrap.objects.values("user") if pk_set is None else pk_set
-        for user in get_user_model().objects.filter(pk__in=holders):
+        for user in get_user_model().objects.filter(pk__in=holders):  # type: ignore[misc]  # ids either way
             _revoke_unless_editor(user)
     else:
-        _revoke_unless_editor(instance)
+        _revoke_unless_editor(instance)  # type: ignore[arg-type]  # not reverse: a user lost groups
 
 
 @receiver(post_save, sender=get_user_model())
-def revoke_publishing_key_of_disabled(sender, instance, **kwargs) -> None:  # noqa: ANN001, ANN003
+def revoke_publishing_key_of_disabled(sender: type[User], instance: User, **kwargs: Any) -> None:
     if not instance.is_active:
         _revoke_unless_editor(instance)

@@ -1,7 +1,7 @@
 """Turn an editor's Markdown into the HTML readers get: CommonMark, then an allow-list sanitiser.
 
 Threats: a draft pasted from elsewhere (or a compromised editor account) carrying a script, an
-iframe, an inline style or a remote image — which would track readers (DESIGN property 4) or
+iframe, an inline style or a remote image — which would track readers (docs/design.md, property 4) or
 run in their browser. markdown-it-py renders with raw HTML switched off; nh3 (ammonia) then
 keeps only the tags and attributes below. Links get `rel="noopener noreferrer nofollow"`.
 
@@ -63,7 +63,7 @@ def _adjust(tokens: list[Token], media: Mapping[str, str]) -> list[Token]:
                 continue
             replacement = Token("text", "", 0)
             replacement.content = child.content
-            token.children[index] = replacement
+            token.children[index] = replacement  # type: ignore[index]  # we are iterating over these children
     return tokens
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from clarion.publishing import actions
 from clarion.publishing.models import SiteSettings
 from clarion.web.decorators import admin_required
+from clarion.web.staff_request import StaffRequest
 
 STEPS = {
     "propose-off": actions.do_propose_rule_off,
@@ -22,7 +23,7 @@ STEPS = {
 @never_cache
 @admin_required
 @require_http_methods(["GET", "POST"])
-def rule(request: HttpRequest) -> HttpResponse:
+def rule(request: StaffRequest) -> HttpResponse:
     problems: list[str] = []
     if request.method == "POST":
         step = STEPS.get(request.POST.get("action", ""))

@@ -1,6 +1,6 @@
 """Keep drafts unreadable at rest: seal what editors write to a publishing key only editors hold.
 
-Threats (DESIGN property 1, drafts included; the security review's M6): someone who takes the
+Threats (docs/design.md, property 1, drafts included; the security review's M6): someone who takes the
 server, its disk or a backup reads a draft that quotes a source, or the staff number an
 editor later redacted; an editor who does not read a tip reads the source's words through a
 draft quoting it.
@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -84,7 +86,7 @@ def current_key() -> PublishingKey | None:
     return PublishingKey.objects.order_by("-pk").first()
 
 
-def _editors_with_keys():  # noqa: ANN202 - a QuerySet of users
+def _editors_with_keys() -> QuerySet[User]:
     return (
         get_user_model()
         .objects.filter(is_active=True, groups__name=EDITOR, key_custody__isnull=False)
@@ -93,7 +95,7 @@ def _editors_with_keys():  # noqa: ANN202 - a QuerySet of users
     )
 
 
-def grant_to_editors(*, publishing: KeyPair, key: PublishingKey, actor=None) -> list:  # noqa: ANN001
+def grant_to_editors(*, publishing: KeyPair, key: PublishingKey, actor: User | None = None) -> list:
     """Wrap the publishing secret to every active editor who holds an identity and no wrap yet; return them."""
     wrapped_to = set(PublishingKeyWrap.objects.filter(key=key).values_list("recipient", flat=True))
     granted = []
@@ -112,7 +114,7 @@ def grant_to_editors(*, publishing: KeyPair, key: PublishingKey, actor=None) -> 
     return granted
 
 
-def ensure_publishing_key(*, actor=None) -> tuple[PublishingKey, KeyPair | None]:  # noqa: ANN001
+def ensure_publishing_key(*, actor: User | None = None) -> tuple[PublishingKey, KeyPair | None]:
     """Return the publishing key, making it (wrapped to every editor) if there is none yet.
 
     The identity is returned only when it was made here: otherwise it exists only wrapped.
@@ -139,7 +141,7 @@ def publishing_recipient() -> AgeRecipientStr:
     return AgeRecipientStr(key.public_key)
 
 
-def unlock_publishing_key(*, user, personal: KeyPair | None) -> EditorKeys:  # noqa: ANN001
+def unlock_publishing_key(*, user: User, personal: KeyPair | None) -> EditorKeys:
     """Open the publishing key with the editor's identity; raise NoPublishingKey when they hold none.
 
     Whoever holds it grants it to the editors who do not yet (new editors, re-enrolled ones).
@@ -159,7 +161,7 @@ def unlock_publishing_key(*, user, personal: KeyPair | None) -> EditorKeys:  # n
     return EditorKeys(user=user, publishing=publishing, personal=personal)
 
 
-def revoke_publishing_key(user, *, actor=None) -> None:  # noqa: ANN001
+def revoke_publishing_key(user: User, *, actor: User | None = None) -> None:
     """Delete every wrap of the publishing key to `user` (no longer an editor, or disabled)."""
     deleted, _ = PublishingKeyWrap.objects.filter(user=user).delete()
     if deleted:
@@ -189,7 +191,7 @@ def unseal(sealed: bytes | memoryview, *, keys: EditorKeys, tips: Iterable[Tip] 
         raise Locked(missing)
     data = bytes(sealed)
     for tip in reversed(layers):
-        data = vault.decrypt(data, [keys.case_identity(tip)])
+        data = vault.decrypt(data, [keys.case_identity(tip) or vault.AgeIdentityStr("")])
     return vault.decrypt(data, [keys.publishing.identity])
 
 

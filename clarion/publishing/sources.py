@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.contrib.auth.models import User
 from django.http import Http404
 
 from clarion import vault
@@ -26,7 +27,7 @@ class Passage:
     text: str
 
 
-def source_passages(*, tip: Tip, user, keypair: KeyPair) -> list[Passage]:  # noqa: ANN001
+def source_passages(*, tip: Tip, user: User, keypair: KeyPair) -> list[Passage]:
     """Return what the source wrote (answers, message, follow-ups), decrypted; raise DecryptionError."""
     secrets = unlock_tip_for_reviewer(tip=tip, user=user, keypair=keypair)
     identities = [secrets.conversation]
@@ -65,7 +66,7 @@ class SourceWords:
         return len(self.unreadable)
 
 
-def source_words_for(*, tips: Iterable[Tip], user, keypair: KeyPair | None) -> SourceWords:  # noqa: ANN001
+def source_words_for(*, tips: Iterable[Tip], user: User, keypair: KeyPair | None) -> SourceWords:
     """Return the source texts of every linked tip this person can open, by tip, and the tips they cannot."""
     by_tip: dict[Tip, list[str]] = {}
     unreadable: list[Tip] = []

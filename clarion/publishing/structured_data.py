@@ -37,16 +37,16 @@ def organisation(request: HttpRequest, *, site: SiteSettings) -> dict[str, Any]:
     }
     if org.mission:
         data["description"] = org.mission
-    if site.corrections_policy_id and site.corrections_policy.is_public:
+    if site.corrections_policy is not None and site.corrections_policy.is_public:
         data["correctionsPolicy"] = absolute(request, site.corrections_policy.get_absolute_url())
-    if site.sourcing_policy_id and site.sourcing_policy.is_public:
+    if site.sourcing_policy is not None and site.sourcing_policy.is_public:
         data["unnamedSourcesPolicy"] = absolute(request, site.sourcing_policy.get_absolute_url())
     return data
 
 
 def published_media(post: Post) -> list[PublishedMedia]:
     """Return the files of the post's published revision, in order (what readers may see)."""
-    return list(PublishedMedia.objects.filter(revision_id=post.published_revision_id).select_related("media"))
+    return list(PublishedMedia.objects.filter(revision_id=post.published_revision_id).select_related("media"))  # type: ignore[misc]  # None matches no row
 
 
 def _author(post: Post, org_name: str) -> dict[str, str]:
@@ -58,6 +58,8 @@ def _author(post: Post, org_name: str) -> dict[str, str]:
 def article(request: HttpRequest, post: Post) -> dict[str, Any]:
     """Return the NewsArticle (or WebPage for a static page) of a published post."""
     revision = post.published_revision
+    if revision is None or post.first_published_at is None:
+        raise ValueError("Only a published post is described.")
     org_name = Organisation.current().name
     url = absolute(request, post.get_absolute_url())
     if post.kind == Post.Kind.PAGE:
@@ -75,7 +77,7 @@ def article(request: HttpRequest, post: Post) -> dict[str, Any]:
     }
     if revision.summary:
         data["description"] = revision.summary
-    if post.category_id:
+    if post.category is not None:
         data["articleSection"] = post.category.name
     withdrawn = post.is_retracted and post.retraction_withdraws_text
     images = (
@@ -95,7 +97,7 @@ def article(request: HttpRequest, post: Post) -> dict[str, Any]:
             {
                 "@type": "CorrectionComment",
                 "text": f"Retracted: {post.retraction_notice}",
-                "datePublished": post.retracted_at.isoformat(),
+                "datePublished": post.retracted_at.isoformat() if post.retracted_at else "",
             }
         )
     if corrections:
@@ -106,6 +108,8 @@ def article(request: HttpRequest, post: Post) -> dict[str, Any]:
 def open_graph(request: HttpRequest, post: Post) -> list[tuple[str, str]]:
     """Return the Open Graph properties of a published post, in order."""
     revision = post.published_revision
+    if revision is None:
+        raise ValueError("Only a published post is described.")
     tags = [
         ("og:type", "website" if post.kind == Post.Kind.PAGE else "article"),
         ("og:title", revision.title),

@@ -123,7 +123,7 @@ def _printable(value: object, *, utf16: bool = False, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _describe_jpeg(image: Image.Image, info: Mapping[str, object]) -> list[str]:
+def _describe_jpeg(image: Image.Image, info: Mapping[str | tuple[int, int], object]) -> list[str]:
     """Return the JPEG segments that carry metadata: IPTC, comments, extra images, others."""
     found: list[str] = []
     segments: list[tuple[str, bytes]] = getattr(image, "applist", [])

@@ -24,6 +24,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pdfminer.converter import PDFPageAggregator
 from pdfminer.layout import LTChar, LTContainer, LTCurve, LTItem, LTLine, LTPage
@@ -120,7 +121,7 @@ def _covered_text(page: LTPage, number: int) -> list[CoveredText]:
     return [CoveredText(number, text) for text in _runs(items, covering)]
 
 
-def _in_paint_order(container: LTContainer) -> Iterator[LTItem]:
+def _in_paint_order(container: LTContainer[Any]) -> Iterator[LTItem]:
     """Yield characters and shapes in the order the page paints them, inside figures too."""
     for item in container:
         if isinstance(item, LTContainer) and not isinstance(item, LTChar):

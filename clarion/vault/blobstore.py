@@ -8,7 +8,7 @@ Threats countered here:
   (by a compromised process, a bad backup restore) is refused rather than followed.
 - *Half-written files.* A blob is written under "<name>.part" and renamed into place
   only after fsync of the file and then of the folder, so a crash never leaves a
-  committed blob that is incomplete (DESIGN property 6), and a source sees a receipt
+  committed blob that is incomplete (docs/design.md, property 6), and a source sees a receipt
   only after the rename is durable. Orphaned parts are removed by `sweep`.
 - *Forensic recovery after deletion.* `delete` overwrites the whole file with zeros and
   fsyncs before unlinking, so the ciphertext of a destroyed tip is not left in free

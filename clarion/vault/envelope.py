@@ -4,7 +4,7 @@ Everything here produces or reads the standard `age-encryption.org/v1` binary fo
 through pyrage, so an export decrypts with the stock `age` command-line tool. No cipher or
 file format is invented here.
 
-Key model (DESIGN.md, "Encryption model"): each tip has a *conversation* key pair (source
+Key model (docs/design.md, "Encryption model"): each tip has a *conversation* key pair (source
 and reviewers) and a *case* key pair (reviewers only). Content is encrypted to the tip's
 public keys; only the small secret keys are wrapped to each person with `wrap_secrets`.
 """

@@ -3,7 +3,7 @@
 The receipt is the source's only credential and is never stored. One Argon2id pass turns
 it into 64 bytes: the first half, keyed-hashed under a pepper from the data folder,
 becomes the lookup id (the only stored trace); the second half seeds the source's age
-key, so only someone holding the receipt can read the replies (DESIGN.md, "Source keys").
+key, so only someone holding the receipt can read the replies (docs/design.md, "Encryption model").
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Seal keys held in a server-side session under a value that only the person's cookie holds.
 
-DESIGN.md property 2: a session that needs a private key keeps it only encrypted under a
+docs/design.md, property 2: a session that needs a private key keeps it only encrypted under a
 key that lives in the person's cookie alone, so a dump of the session store (database,
 cache, backup) yields no usable key. Fernet is AES-128-CBC with HMAC-SHA256: an altered
 token or a wrong key is refused, never decrypted to garbage.

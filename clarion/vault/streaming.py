@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from typing import BinaryIO, NoReturn
 
 import pyrage
@@ -322,7 +322,7 @@ def iter_decrypted(
     identities: Sequence[AgeIdentityStr],
     *,
     chunk_size: int = 1 << 20,
-) -> Iterator[bytes]:
+) -> Generator[bytes, None, None]:
     """Yield the plaintext of an age stream in chunks of `chunk_size`, in constant memory.
 
     Meant for a streaming HTTP response. The header, and so a wrong key, is checked
@@ -337,7 +337,9 @@ def iter_decrypted(
     return _decrypted_chunks(ReaderProxy(reader), keys, chunk_size)
 
 
-def _decrypted_chunks(source: ReaderProxy, keys: list[x25519.Identity], chunk_size: int) -> Iterator[bytes]:
+def _decrypted_chunks(
+    source: ReaderProxy, keys: list[x25519.Identity], chunk_size: int
+) -> Generator[bytes, None, None]:
     """Run the decryption worker and yield what it hands over."""
     channel = _Channel(CHANNEL_CAPACITY)
     outcome = _Outcome()

@@ -15,7 +15,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 
@@ -23,13 +23,14 @@ from clarion.web.login_target import remember_login_target
 from clarion.web.roles import ADMIN, EDITOR, REVIEWER, has_role
 from clarion.web.staff_identity import held_identity
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def is_fully_logged_in(request: HttpRequest) -> bool:
     """Return whether the request comes from a staff member past both factors."""
     user = request.user
-    return bool(user.is_authenticated and user.is_active and user.is_verified())
+    # django-otp's OTPMiddleware adds is_verified() to every request's user.
+    return bool(user.is_authenticated and user.is_active and user.is_verified())  # type: ignore[attr-defined]
 
 
 def _to_login(request: HttpRequest) -> HttpResponse:
@@ -51,7 +52,7 @@ def role_required(role: str | None, *, needs_identity: bool = False) -> Callable
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not is_fully_logged_in(request) or (needs_identity and held_identity(request) is None):
                 return _to_login(request)
             if role is not None and not has_role(request.user, role):
@@ -78,7 +79,7 @@ def source_page(view: View) -> View:
     """Mark a view as a source page: never stored by the browser or a proxy."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         response = view(request, *args, **kwargs)
         response["Pragma"] = "no-cache"
         return response

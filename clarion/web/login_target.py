@@ -24,7 +24,7 @@ def is_staff_target(target: str | None) -> bool:
 
 def remember_login_target(response: HttpResponse, target: str | None) -> None:
     """Keep `target` for the login that follows; forget any earlier one if it is not a staff page."""
-    if not is_staff_target(target):
+    if target is None or not is_staff_target(target):
         forget_login_target(response)
         return
     response.set_signed_cookie(

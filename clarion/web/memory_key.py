@@ -1,6 +1,6 @@
 """Hold the key that hashes client addresses and user names in memory only, shared by the workers.
 
-DESIGN property 3 lets rate limits count by a keyed hash of a client address, provided the
+docs/design.md, property 3 lets rate limits count by a keyed hash of a client address, provided the
 key lives only in memory (never on disk, in the database, in an environment variable or
 file, or in a backup), is shared by every worker, and rotates. The same key makes the user
 tags of the security log (`clarion.web.security_events`).
@@ -86,6 +86,8 @@ def _current() -> bytes:
     # only die within a copy of 40 bytes, so a timeout never waits on a real writer.
     locked = _lock.acquire(timeout=_LOCK_SECONDS)
     try:
+        epoch: int
+        key: bytes
         epoch, key = _LAYOUT.unpack(page[:])
         wanted = epoch_at(time.time())
         if wanted > epoch:

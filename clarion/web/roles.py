@@ -9,30 +9,30 @@ this role?
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 
 ADMIN = "admin"
 REVIEWER = "reviewer"
 EDITOR = "editor"
 
 
-def has_role(user: AbstractBaseUser | AnonymousUser, role: str) -> bool:
+def has_role(user: User | AnonymousUser, role: str) -> bool:
     """Return whether an active, authenticated user holds `role`."""
     if not (user.is_authenticated and user.is_active):
         return False
-    return user.groups.filter(name=role).exists()
+    return bool(user.groups.filter(name=role).exists())
 
 
-def is_reviewer(user: AbstractBaseUser | AnonymousUser) -> bool:
+def is_reviewer(user: User | AnonymousUser) -> bool:
     """Return whether the user may read the tips of the channels they receive."""
     return has_role(user, REVIEWER)
 
 
-def is_admin(user: AbstractBaseUser | AnonymousUser) -> bool:
+def is_admin(user: User | AnonymousUser) -> bool:
     """Return whether the user manages people, channels and settings."""
     return has_role(user, ADMIN)
 
 
-def is_editor(user: AbstractBaseUser | AnonymousUser) -> bool:
+def is_editor(user: User | AnonymousUser) -> bool:
     """Return whether the user may prepare public posts."""
     return has_role(user, EDITOR)

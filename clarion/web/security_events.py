@@ -5,7 +5,7 @@ one line from the `clarion.security` logger, at WARNING, to the server's log:
 
     clarion.security event=login.password_failed user=3f9c0a7d21b4e6f1
 
-What a line never holds (DESIGN property 3, and ASVS 16.3.3): a client address, a user agent,
+What a line never holds (docs/design.md, property 3, and ASVS 16.3.3): a client address, a user agent,
 a receipt, a typed password or code, or any content. A user name appears only as a *user tag*:
 the first 16 hex digits of an HMAC under the in-memory key of clarion.web.memory_key. Within
 one key epoch (a few hours) the same name gives the same tag, so an operator sees that one

@@ -1,6 +1,6 @@
 """Hold a logged-in staff member's age identity for their session, sealed under their cookie.
 
-DESIGN property 2: the identity is stored in the server-side session only sealed (Fernet)
+docs/design.md, property 2: the identity is stored in the server-side session only sealed (Fernet)
 under a random key that lives in a separate cookie of that person's browser alone
 (clarion.web.sealed_cookie). A copy of the database, sessions included, opens no key; a stolen
 cookie without the session neither.

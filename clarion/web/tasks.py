@@ -9,5 +9,5 @@ from clarion.web import throttle
 
 @task()
 def delete_expired_counts_task() -> int:
-    """Delete throttle counts whose time is over (DESIGN property 3: expired counts are deleted)."""
+    """Delete throttle counts whose time is over (docs/design.md, property 3: expired counts are deleted)."""
     return throttle.delete_expired()

@@ -26,8 +26,8 @@ The limits themselves (staff logins, invitation codes, receipts, source posts, c
 are declared at the end of this module, with the messages a refused person reads.
 
 Redis is not used for throttles even when CACHE_URL is set: the table is shared and atomic
-on every supported database, and Clarion ships no Redis client (DESIGN: "rate limits: a
-table shared by every worker"). With several hosts the in-memory key differs per host, so
+on every supported database, and Clarion ships no Redis client (docs/design.md, "Components":
+rate limits live in a table every worker shares). With several hosts the in-memory key differs per host, so
 each host counts an address separately (up to N hosts times the limits); the per-account,
 site-wide and per-channel counts are not keyed and stay exact.
 """
@@ -76,7 +76,7 @@ class Backoff:
         """Return the seconds to wait after `attempts` judged attempts."""
         if attempts < self.free:
             return 0
-        return min(self.max_wait, self.first_wait * 2 ** min(attempts - self.free, 30))
+        return min(self.max_wait, self.first_wait * (1 << min(attempts - self.free, 30)))
 
     def wait(self, row: ThrottleBucket, amount: int, moment: float) -> float:
         wait = self.wait_after(row.attempts)

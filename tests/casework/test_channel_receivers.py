@@ -1,4 +1,4 @@
-"""Taking a reviewer off a channel takes back what the channel gave them (M5, DESIGN property 7).
+"""Taking a reviewer off a channel takes back what the channel gave them (M5, docs/design.md, property 7).
 
 Driven through the channel's admin page as an admin would: the page says which tips each
 receiver would lose, saving takes them back (never what was shared), and only reviewers who

@@ -1,4 +1,4 @@
-"""No single reader can close a tip for destruction (M8, DESIGN property 10).
+"""No single reader can close a tip for destruction (M8, docs/design.md, property 10).
 
 Closing takes two people who can read the tip: one proposes (findings, actions taken), another
 approves. Only then does the tip enter its closed status and the retention clock start. Nobody

@@ -1,6 +1,6 @@
 """After the whole loop, with everyone logged out, a copy of the disk yields no key and no canary.
 
-DESIGN properties 1 and 2 through the real server (`python -m clarion serve`): a source
+docs/design.md, properties 1 and 2 through the real server (`python -m clarion serve`): a source
 sends a tip with a canary, a reviewer enrolled through the real pages logs in with a password
 and a one-time code, reads it and replies with a file, the source reads the reply; then both
 log out, and every byte the server keeps (the database — SQLite files with their WAL, or a

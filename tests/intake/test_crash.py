@@ -1,4 +1,4 @@
-"""A crash or a sweep loses nothing acknowledged, and no orphan lives for long (DESIGN property 6).
+"""A crash or a sweep loses nothing acknowledged, and no orphan lives for long (docs/design.md, property 6).
 
 The real server (gunicorn plus the worker) is killed with SIGKILL while uploads are in
 flight, then started again on the same data folder, as an operator's service manager would.

@@ -1,4 +1,4 @@
-"""What a source sends or reveals leaves no trace on the running system's disk (DESIGN properties 1 and 3).
+"""What a source sends or reveals leaves no trace on the running system's disk (docs/design.md, properties 1 and 3).
 
 These tests drive the real server (`python -m clarion serve`, gunicorn plus the worker) as a
 browser without JavaScript would, then read every byte it kept: the database (SQLite files

@@ -1,4 +1,4 @@
-"""Nothing readable at rest, drafts included (DESIGN property 1; the security review's M6).
+"""Nothing readable at rest, drafts included (docs/design.md, property 1; the security review's M6).
 
 Unpublished revisions, redaction-check results and passages quoted from a tip are ciphertext
 in the database; only a published revision's text is stored in the clear, from the moment it

@@ -1,6 +1,6 @@
 """A reader who hits a missing page or a server error gets a page of the site, and nothing more.
 
-The 404 and 500 pages keep every promise a normal page keeps (DESIGN properties 4 and 9): the
+The 404 and 500 pages keep every promise a normal page keeps (docs/design.md, properties 4 and 9): the
 strict Content-Security-Policy and the other protective headers, no cookie, nothing loaded from
 another origin, no stack trace or debug detail, a way home and to the tip line. The 500 page
 renders while the database is down, since that is when it is most often needed.

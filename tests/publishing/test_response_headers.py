@@ -1,5 +1,5 @@
 """Every kind of response names its charset when it is text, and tells browsers that no other
-origin may load it (ASVS 4.1.1; `Cross-Origin-Resource-Policy: same-origin`, DESIGN property 4).
+origin may load it (ASVS 4.1.1; `Cross-Origin-Resource-Policy: same-origin`, docs/design.md, property 4).
 
 One crawl over each page type a deployment answers: reader pages, feeds, the sitemap, the
 health check, static files, published media, source pages, staff pages, downloads, redirects,

@@ -1,4 +1,4 @@
-"""What every response must carry, whatever its surface, status or kind (DESIGN property 4, ASVS 4.1.1).
+"""What every response must carry, whatever its surface, status or kind (docs/design.md, property 4, ASVS 4.1.1).
 
 Shared by the tests that crawl page types, the error-page tests and the live-server tests, so
 that each asks the same of a response.

@@ -119,7 +119,7 @@ class LiveServer:
         return template.demo_output
 
     def start(self, timeout: float = 60) -> None:
-        self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()/kill()
+        self._log = open(self.log_path, "ab")  # closed in stop()/kill()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "clarion", "serve"],
             env=self.env,

@@ -130,7 +130,7 @@ def test_an_encrypting_writer_stores_only_ciphertext(store: BlobStore, keypair: 
     assert name == writer.name
     assert size == len(plaintext)
     assert store.size(name) > size
-    # No plaintext at rest (DESIGN property 1)
+    # No plaintext at rest (docs/design.md, property 1)
     for file_name in files_in(store):
         assert CANARY not in (store.root / file_name).read_bytes()
     with store.open(name) as blob:

@@ -1,4 +1,6 @@
-"""The key behind every keyed hash lives in memory the workers share, and only moves forward (DESIGN property 3)."""
+"""The key behind every keyed hash lives in memory the workers share and only moves forward
+(docs/design.md, property 3).
+"""
 
 from __future__ import annotations
 

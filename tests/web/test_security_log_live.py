@@ -1,7 +1,7 @@
 """Security events reach the real server's log, without an address, a user agent or a plain user name (L8).
 
 ASVS 16.2.5 and 16.3.1-16.3.3: failed logins, one-time codes, recoveries, invitation codes,
-throttled attempts and refused authorisations are recorded; DESIGN property 3: no client
+throttled attempts and refused authorisations are recorded; docs/design.md, property 3: no client
 address or user agent is written anywhere, and user names only as keyed tags.
 """
 

@@ -1,4 +1,4 @@
-"""The shared throttle: atomic, bounded in time, and holding no address (M3, L9, DESIGN property 3)."""
+"""The shared throttle: atomic, bounded in time, and holding no address (M3, L9, docs/design.md, property 3)."""
 
 from __future__ import annotations
 

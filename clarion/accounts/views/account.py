@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model, update_session_auth_hash
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -18,13 +18,14 @@ from clarion.accounts.roles import is_admin, is_editor, is_reviewer
 from clarion.accounts.sessions import rekey_staff_session
 from clarion.web import security_events, throttle
 from clarion.web.decorators import staff_login_required
+from clarion.web.staff_request import StaffRequest
 
 NOT_RECOVERED = "The user name, recovery code or one-time code is not right. Nothing was changed."
 
 
 @never_cache
 @staff_login_required
-def landing(request: HttpRequest) -> HttpResponse:
+def landing(request: StaffRequest) -> HttpResponse:
     """Send a staff member to the page of their main work: tips, then posts, then people.
 
     `/staff/` is where notification emails link and where login goes when no page was asked
@@ -42,7 +43,7 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @staff_login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: StaffRequest) -> HttpResponse:
     """Show who is logged in, with which roles, and what they can do with their account."""
     user = request.user
     roles = [
@@ -57,7 +58,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters()
 @staff_login_required
 @require_http_methods(["GET", "POST"])
-def change_password(request: HttpRequest) -> HttpResponse:
+def change_password(request: StaffRequest) -> HttpResponse:
     """Change the password, re-wrapping the identity under it; end the other sessions."""
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "GET":
@@ -88,7 +89,7 @@ def change_password(request: HttpRequest) -> HttpResponse:
 @never_cache
 @sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
-def recover(request: HttpRequest) -> HttpResponse:
+def recover(request: StaffRequest) -> HttpResponse:
     """Set a new password with the recovery code and a one-time code; keep the same identity."""
     form = RecoveryForm(request.POST or None)
     if request.method == "GET":
@@ -103,7 +104,12 @@ def recover(request: HttpRequest) -> HttpResponse:
     user = get_user_model().objects.filter(username=form.cleaned_data["username"], is_active=True).first()
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first() if user else None
     new_code = None
-    if device is not None and hasattr(user, "key_custody") and device.verify_token(form.cleaned_data["code"]):
+    if (
+        user is not None
+        and device is not None
+        and hasattr(user, "key_custody")
+        and device.verify_token(form.cleaned_data["code"])
+    ):
         try:
             new_code = do_recover(
                 user=user,

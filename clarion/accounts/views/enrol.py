@@ -1,6 +1,6 @@
 """Enrol with an invitation code, typed into a form: never carried in a link.
 
-DESIGN property 8: a code in a URL lands in browser history, proxy and server logs, and the
+docs/design.md, property 8: a code in a URL lands in browser history, proxy and server logs, and the
 `Referer` of whatever the page links to. So the invitation points to the fixed page
 /staff/enrol/, where the person pastes the code into a POST form. After that the session
 holds only the invitation's id, the chosen name, the new TOTP secret and the password sealed
@@ -12,6 +12,7 @@ in that response, never stored in the clear.
 from __future__ import annotations
 
 from base64 import b32encode
+from typing import Any
 
 import segno
 from django.conf import settings
@@ -62,7 +63,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "accounts/enrol.html", {"form": InvitationCodeForm()})
     form = InvitationCodeForm(request.POST)
-    context = {"form": form}
+    context: dict[str, Any] = {"form": form}
     attempt = throttle.take_invitation_attempt(request)
     if refused := throttle.refusal(request, attempt, "accounts/enrol.html", context):
         return refused
@@ -107,7 +108,7 @@ def enrol_account(request: HttpRequest) -> HttpResponse:
 def _provisioning_uri(username: str, hex_key: str) -> str:
     issuer = settings.OTP_TOTP_ISSUER.replace(":", "")
     secret = b32encode(bytes.fromhex(hex_key)).decode()
-    query = urlencode({"secret": secret, "issuer": issuer, "algorithm": "SHA1", "digits": 6, "period": 30})
+    query = urlencode({"secret": secret, "issuer": issuer, "algorithm": "SHA1", "digits": "6", "period": "30"})
     return f"otpauth://totp/{issuer}:{username}?{query}"
 
 
@@ -158,7 +159,7 @@ def enrol_code(request: HttpRequest) -> HttpResponse:
             request, "accounts/enrol.html", {"form": InvitationCodeForm(), "problems": [str(error)]}, status=400
         )
     # The code just used must not log in again: the device starts past its time step.
-    enrolled.user.totpdevice_set.update(last_t=totp.t())
+    enrolled.user.totpdevice_set.update(last_t=totp.t())  # type: ignore[attr-defined]  # django_otp's reverse relation
     request.session.pop(ENROLMENT, None)
     response = render(
         request, "accounts/enrolled.html", {"recovery_code": enrolled.recovery_code, "enrolled_user": enrolled.user}

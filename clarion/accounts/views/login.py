@@ -3,15 +3,18 @@
 Between the two steps the person is not logged in. The password they typed is needed once
 more, to unlock their identity after the code is right; it is kept only sealed (Fernet) in
 the session under a key that lives in a short-lived cookie of their browser alone, so the
-session store never holds it in the clear (DESIGN property 2).
+session store never holds it in the clear (docs/design.md, property 2).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth import login as django_login
 from django.contrib.auth import logout as django_logout
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -48,7 +51,7 @@ def _safe_next(target: str | None) -> str:
     return settings.LOGIN_REDIRECT_URL
 
 
-def _ready_to_log_in(user) -> bool:  # noqa: ANN001
+def _ready_to_log_in(user: User) -> bool:
     return (
         TOTPDevice.objects.filter(user=user, confirmed=True).exists() and KeyCustody.objects.filter(user=user).exists()
     )
@@ -63,7 +66,7 @@ def login(request: HttpRequest) -> HttpResponse:
         form = LoginForm()
         return render(request, "accounts/login.html", {"form": form})
     form = LoginForm(request.POST)
-    context = {"form": form}
+    context: dict[str, Any] = {"form": form}
     if not form.is_valid():
         return render(request, "accounts/login.html", context, status=400)
     username, password = form.cleaned_data["username"], form.cleaned_data["password"]
@@ -110,7 +113,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "accounts/login_code.html", {"form": OneTimeCodeForm()})
     form = OneTimeCodeForm(request.POST)
-    context = {"form": form}
+    context: dict[str, Any] = {"form": form}
     attempt = devices.take_login_attempt(request, pending["username"])
     if refused := throttle.refusal(request, attempt, "accounts/login_code.html", context):
         return refused
@@ -119,7 +122,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
         return render(request, "accounts/login_code.html", context, status=400)
     user = get_user_model().objects.filter(pk=pending["user"], is_active=True).first()
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first() if user else None
-    if device is None or not device.verify_token(form.cleaned_data["code"]):
+    if user is None or device is None or not device.verify_token(form.cleaned_data["code"]):
         security_events.record("login.code_failed", username=pending["username"])
         context["problems"] = [WRONG_CODE]
         return render(request, "accounts/login_code.html", context, status=400)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -12,11 +12,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clarion.accounts.actions import AccountError, do_create_invitation, do_reset_account, do_set_active
 from clarion.accounts.forms import InviteForm
 from clarion.web.decorators import admin_required
+from clarion.web.staff_request import StaffRequest
 
 
 @never_cache
 @admin_required
-def people(request: HttpRequest) -> HttpResponse:
+def people(request: StaffRequest) -> HttpResponse:
     """List staff accounts with their roles and state."""
     users = get_user_model().objects.order_by("username").prefetch_related("groups")
     return render(request, "accounts/people.html", {"people": users, "invite_form": InviteForm()})
@@ -25,7 +26,7 @@ def people(request: HttpRequest) -> HttpResponse:
 @never_cache
 @admin_required
 @require_POST
-def invite(request: HttpRequest) -> HttpResponse:
+def invite(request: StaffRequest) -> HttpResponse:
     """Create an invitation and show its code, once."""
     form = InviteForm(request.POST)
     if not form.is_valid():
@@ -44,7 +45,7 @@ def invite(request: HttpRequest) -> HttpResponse:
 @never_cache
 @admin_required
 @require_http_methods(["GET", "POST"])
-def reset(request: HttpRequest, user_id: int) -> HttpResponse:
+def reset(request: StaffRequest, user_id: int) -> HttpResponse:
     """Warn what a reset costs (old tips become unreadable to the person); reset on confirmation."""
     person = get_object_or_404(get_user_model(), pk=user_id)
     if request.method == "GET":
@@ -60,7 +61,7 @@ def reset(request: HttpRequest, user_id: int) -> HttpResponse:
 @never_cache
 @admin_required
 @require_POST
-def set_active(request: HttpRequest, user_id: int) -> HttpResponse:
+def set_active(request: StaffRequest, user_id: int) -> HttpResponse:
     """Disable an account (ending its sessions now) or enable it again."""
     person = get_object_or_404(get_user_model(), pk=user_id)
     try:

@@ -15,7 +15,7 @@ from django.db import migrations
 SHARED_WITH = re.compile(r"with user (\d+)$")
 
 
-def mark_shared_wraps(apps, schema_editor):  # noqa: ANN001, ANN201
+def mark_shared_wraps(apps, schema_editor):
     AuditEntry = apps.get_model("casework", "AuditEntry")
     KeyWrap = apps.get_model("intake", "KeyWrap")
     KeyCustody = apps.get_model("accounts", "KeyCustody")
@@ -29,7 +29,7 @@ def mark_shared_wraps(apps, schema_editor):  # noqa: ANN001, ANN201
         wraps.update(via="share")
 
 
-def mark_every_wrap_as_channel(apps, schema_editor):  # noqa: ANN001, ANN201
+def mark_every_wrap_as_channel(apps, schema_editor):
     KeyWrap = apps.get_model("intake", "KeyWrap")
     KeyWrap.objects.filter(holder="reviewer").update(via="channel")
 

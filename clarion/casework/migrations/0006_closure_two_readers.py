@@ -10,12 +10,12 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def date_earlier_approvals(apps, schema_editor):  # noqa: ANN001, ANN201
+def date_earlier_approvals(apps, schema_editor):
     Closure = apps.get_model("casework", "Closure")
     Closure.objects.filter(approved_at__isnull=True).update(approved_at=models.F("proposed_at"))
 
 
-def drop_unapproved_proposals(apps, schema_editor):  # noqa: ANN001, ANN201
+def drop_unapproved_proposals(apps, schema_editor):
     Closure = apps.get_model("casework", "Closure")
     Closure.objects.filter(approved_at__isnull=True).delete()
 

@@ -8,7 +8,7 @@ Every reviewer wrap made so far is marked as given by the channel: that is how m
 from django.db import migrations, models
 
 
-def mark_reviewer_wraps_as_channel(apps, schema_editor):  # noqa: ANN001, ANN201
+def mark_reviewer_wraps_as_channel(apps, schema_editor):
     KeyWrap = apps.get_model("intake", "KeyWrap")
     KeyWrap.objects.filter(holder="reviewer").update(via="channel")
 

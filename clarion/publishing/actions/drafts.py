@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,7 +40,9 @@ from clarion.publishing.sealing import EditorKeys, publishing_recipient, seal, u
 from clarion.vault import AgeRecipientStr
 
 
-def _save_revision(*, post: Post, actor, content: RevisionContent, keys: EditorKeys, base: Revision | None) -> Revision:  # noqa: ANN001
+def _save_revision(
+    *, post: Post, actor: User, content: RevisionContent, keys: EditorKeys, base: Revision | None
+) -> Revision:
     number = (post.revisions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     revision = Revision.objects.create(post=post, number=number, created_by=actor, sealed=b"")
     check_new_revision(revision=revision, content=content, actor=actor, keys=keys, base=base)
@@ -47,7 +50,7 @@ def _save_revision(*, post: Post, actor, content: RevisionContent, keys: EditorK
 
 
 @transaction.atomic
-def do_create_post(*, actor, kind: str, slug: str, content: RevisionContent, keys: EditorKeys) -> Post:  # noqa: ANN001
+def do_create_post(*, actor: User, kind: str, slug: str, content: RevisionContent, keys: EditorKeys) -> Post:
     """Start a post as a draft with its first revision."""
     post = Post.objects.create(kind=kind, slug=slug)
     _save_revision(post=post, actor=actor, content=content, keys=keys, base=None)
@@ -58,7 +61,7 @@ def do_create_post(*, actor, kind: str, slug: str, content: RevisionContent, key
 @transaction.atomic
 def do_save_post(
     *,
-    actor,  # noqa: ANN001
+    actor: User,
     post: Post,
     content: RevisionContent,
     keys: EditorKeys,
@@ -95,11 +98,17 @@ def _back_to_draft(post: Post) -> None:
 
 
 @transaction.atomic
-def do_redact_flagged(*, actor, post: Post, key: str, keys: EditorKeys) -> Revision:  # noqa: ANN001
+def do_redact_flagged(*, actor: User, post: Post, key: str, keys: EditorKeys) -> Revision:
     """Save a new revision with every occurrence of one flagged passage replaced by [redacted], captions included."""
     base, content = base_content(post, keys)
     latest = post.latest_revision
-    if base is None or latest is None or base.pk != latest.pk or not hasattr(latest, "redaction_check"):
+    if (
+        base is None
+        or content is None
+        or latest is None
+        or base.pk != latest.pk
+        or not hasattr(latest, "redaction_check")
+    ):
         raise WorkflowError(_("This flag is not on the latest revision any more."))
     flagged = next((f for f in stored_flags(latest.redaction_check, keys) if f["key"] == key), None)
     if flagged is None:
@@ -109,7 +118,7 @@ def do_redact_flagged(*, actor, post: Post, key: str, keys: EditorKeys) -> Revis
 
 
 @transaction.atomic
-def do_request_changes(*, actor, post: Post, comment: str) -> None:  # noqa: ANN001
+def do_request_changes(*, actor: User, post: Post, comment: str) -> None:
     """Send a post in review back to draft, with what should change (the comment is sealed)."""
     if post.state not in (Post.State.IN_REVIEW, Post.State.SCHEDULED):
         raise WorkflowError(_("Only a post in review or scheduled can be sent back."))
@@ -127,7 +136,7 @@ def comments_of(post: Post, keys: EditorKeys) -> list[dict]:
 
 
 @transaction.atomic
-def do_link_tip(*, actor, post: Post, tip: Tip) -> TipLink:  # noqa: ANN001
+def do_link_tip(*, actor: User, post: Post, tip: Tip) -> TipLink:
     """Link a tip the actor reads to a post (staff-only; checked by the caller's gatekeeper)."""
     link, _created = TipLink.objects.get_or_create(post=post, tip=tip, defaults={"linked_by": actor})
     audit.record(actor=actor, action="post.link_tip", tip_id=tip.pk, detail=f"post {post.pk}")
@@ -137,7 +146,7 @@ def do_link_tip(*, actor, post: Post, tip: Tip) -> TipLink:  # noqa: ANN001
 @transaction.atomic
 def do_start_draft_from_tip(
     *,
-    actor,  # noqa: ANN001
+    actor: User,
     tip: Tip,
     kind: str,
     slug: str,
@@ -172,7 +181,7 @@ def open_media(media: Media, keys: EditorKeys) -> bytes:
     return vault.decrypt(media_store.read_sealed(media.token), [media_key(media, keys)])
 
 
-def do_add_media(*, actor, post: Post, data: bytes, title: str, alt_text: str, keys: EditorKeys) -> Media:  # noqa: ANN001
+def do_add_media(*, actor: User, post: Post, data: bytes, title: str, alt_text: str, keys: EditorKeys) -> Media:
     """Scrub an uploaded image or PDF, keep only the clean copy (encrypted), and save a revision that carries it.
 
     Raise scrub.ScrubError or WorkflowError. On a public post the file reaches readers only
@@ -219,7 +228,7 @@ def do_add_media(*, actor, post: Post, data: bytes, title: str, alt_text: str, k
 
 
 @transaction.atomic
-def do_remove_media(*, actor, post: Post, media: Media, keys: EditorKeys) -> Revision:  # noqa: ANN001
+def do_remove_media(*, actor: User, post: Post, media: Media, keys: EditorKeys) -> Revision:
     """Save a revision without one file; readers of a public post keep it until that revision is approved."""
     _base, content = base_content(post, keys)
     if content is None or media.pk not in content.media_ids:
@@ -246,7 +255,7 @@ def purge_problems(revision: Revision) -> list[str]:
     return problems
 
 
-def _purge(revision: Revision, *, actor, reason: str) -> None:  # noqa: ANN001
+def _purge(revision: Revision, *, actor: User | None, reason: str) -> None:
     revision.sealed = None
     revision.embargoed = None
     for name in ("title", "summary", "body", "body_html", "addressed_to", "signatories", "correction"):
@@ -264,7 +273,7 @@ def _purge(revision: Revision, *, actor, reason: str) -> None:  # noqa: ANN001
 
 
 @transaction.atomic
-def do_purge_revision(*, actor, revision: Revision) -> None:  # noqa: ANN001
+def do_purge_revision(*, actor: User, revision: Revision) -> None:
     """Destroy what an old revision said (say, a staff number redacted since); keep that it existed."""
     revision = Revision.objects.select_for_update().select_related("post").get(pk=revision.pk)
     problems = purge_problems(revision)

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +24,7 @@ from clarion.intake.models import Tip
 from clarion.publishing.actions.common import WorkflowError, open_revision, sealed_layers
 from clarion.publishing.content import RevisionContent
 from clarion.publishing.models import Post, RedactionCheck, RedactionDecision, Revision, RevisionQuote, SiteSettings
-from clarion.publishing.redaction import FlagKind, check_text, parse_deny_list
+from clarion.publishing.redaction import Flag, FlagKind, check_text, parse_deny_list
 from clarion.publishing.sealing import EditorKeys, key_digest, seal, unseal
 from clarion.publishing.sources import source_words_for
 
@@ -72,11 +73,11 @@ def decisions_of(post: Post, keys: EditorKeys) -> dict[str, Decision]:
     return decisions
 
 
-def _flag(flag) -> dict:  # noqa: ANN001 - a redaction.Flag
+def _flag(flag: Flag) -> dict:
     return {"kind": str(flag.kind), "text": flag.text, "start": flag.start, "end": flag.end, "key": flag.key}
 
 
-def _compute(*, post: Post, content: RevisionContent, actor, keys: EditorKeys) -> _Computed:  # noqa: ANN001
+def _compute(*, post: Post, content: RevisionContent, actor: User, keys: EditorKeys) -> _Computed:
     tips = [link.tip for link in post.tip_links.select_related("tip")]
     sources = source_words_for(tips=tips, user=actor, keypair=keys.personal)
     text = content.checked_text(slug=post.slug)
@@ -93,8 +94,8 @@ def _compute(*, post: Post, content: RevisionContent, actor, keys: EditorKeys) -
 
 
 def _store(
-    *, revision: Revision, content: RevisionContent, computed: _Computed, inherited: dict[Tip, bool], actor
-) -> CheckResult:  # noqa: ANN001
+    *, revision: Revision, content: RevisionContent, computed: _Computed, inherited: dict[Tip, bool], actor: User
+) -> CheckResult:
     """Seal the revision under the tips it quotes unredacted, record what it quotes, and keep the check."""
     quotes = {**inherited, **computed.quotes}
     layers = [tip for tip, sealed_under in quotes.items() if sealed_under]
@@ -118,8 +119,8 @@ def _store(
 
 
 def check_new_revision(
-    *, revision: Revision, content: RevisionContent, actor, keys: EditorKeys, base: Revision | None
-) -> CheckResult:  # noqa: ANN001, E501
+    *, revision: Revision, content: RevisionContent, actor: User, keys: EditorKeys, base: Revision | None
+) -> CheckResult:  # noqa: E501
     """Check a revision being saved, and seal it. For linked tips this editor cannot read, what the
     revision it builds on quoted is carried over (they could open that one, so it quoted them only
     declassified, if at all)."""
@@ -137,7 +138,7 @@ def stored_flags(check: RedactionCheck, keys: EditorKeys) -> list[dict]:
     return json.loads(unseal(check.sealed_flags, keys=keys, tips=sealed_layers(check.revision)))
 
 
-def run_redaction_check(*, revision: Revision, actor, keys: EditorKeys) -> CheckResult:  # noqa: ANN001
+def run_redaction_check(*, revision: Revision, actor: User, keys: EditorKeys) -> CheckResult:
     """Check a revision again as `actor` sees the linked tips; raise Locked or Purged if they cannot open it.
 
     When `actor` cannot open every linked tip but a reader already compared this very
@@ -181,7 +182,7 @@ def open_flags(flags: list[dict], decisions: dict[str, Decision]) -> list[dict]:
 
 
 @transaction.atomic
-def do_keep_flagged(*, actor, post: Post, key: str, reason: str, keys: EditorKeys) -> None:  # noqa: ANN001
+def do_keep_flagged(*, actor: User, post: Post, key: str, reason: str, keys: EditorKeys) -> None:
     """Record an editor's decision to keep a flagged passage, with the reason, and check the draft again.
 
     Keeping the source's own words is a decision only someone who read them can take (they are
@@ -191,7 +192,7 @@ def do_keep_flagged(*, actor, post: Post, key: str, reason: str, keys: EditorKey
         raise WorkflowError(_("Give a reason for keeping this passage: the second editor reads it."))
     latest = post.latest_revision
     flags = stored_flags(latest.redaction_check, keys) if latest is not None else []
-    if key not in {flag["key"] for flag in flags}:
+    if latest is None or key not in {flag["key"] for flag in flags}:
         raise WorkflowError(_("This flag is not on the latest revision any more."))
     RedactionDecision.objects.update_or_create(
         post=post,

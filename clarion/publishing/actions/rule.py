@@ -9,6 +9,7 @@ other change to the settings, is in the hash-chained audit log (field names, nev
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,16 +22,16 @@ from clarion.publishing.models import SiteSettings
 
 def _locked_settings() -> SiteSettings:
     SiteSettings.current()
-    return SiteSettings.objects.select_for_update().order_by("pk").first()
+    return SiteSettings.objects.select_for_update().order_by("pk").first()  # type: ignore[return-value]  # current() made it
 
 
-def _admin_only(actor) -> None:  # noqa: ANN001
+def _admin_only(actor: User) -> None:
     if not is_admin(actor):
         raise WorkflowError(_("Only admins change the two-person rule."))
 
 
 @transaction.atomic
-def do_propose_rule_off(*, actor) -> SiteSettings:  # noqa: ANN001
+def do_propose_rule_off(*, actor: User) -> SiteSettings:
     """Propose switching the two-person rule off; it stays on until a second admin confirms."""
     _admin_only(actor)
     site = _locked_settings()
@@ -46,7 +47,7 @@ def do_propose_rule_off(*, actor) -> SiteSettings:  # noqa: ANN001
 
 
 @transaction.atomic
-def do_confirm_rule_off(*, actor) -> SiteSettings:  # noqa: ANN001
+def do_confirm_rule_off(*, actor: User) -> SiteSettings:
     """Switch the rule off, as the second admin who agrees to the proposal."""
     _admin_only(actor)
     site = _locked_settings()
@@ -63,7 +64,7 @@ def do_confirm_rule_off(*, actor) -> SiteSettings:  # noqa: ANN001
 
 
 @transaction.atomic
-def do_keep_rule_on(*, actor) -> SiteSettings:  # noqa: ANN001
+def do_keep_rule_on(*, actor: User) -> SiteSettings:
     """Switch the rule on (at once), or withdraw a proposal to switch it off."""
     _admin_only(actor)
     site = _locked_settings()
@@ -78,7 +79,7 @@ def do_keep_rule_on(*, actor) -> SiteSettings:  # noqa: ANN001
     return site
 
 
-def record_settings_change(*, actor, changed: list[str]) -> None:  # noqa: ANN001
+def record_settings_change(*, actor: User, changed: list[str]) -> None:
     """Put a change of the publishing settings in the audit log: which fields, never their values."""
     if changed:
         audit.record(actor=actor, action="publishing.settings", detail="changed " + ", ".join(sorted(changed)))

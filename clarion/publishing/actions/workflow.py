@@ -21,6 +21,7 @@ import json
 import logging
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,7 +45,7 @@ TWO_PERSON_RULE = gettext_lazy("You wrote this revision, so a second editor must
 
 
 @transaction.atomic
-def do_submit_post(*, actor, post: Post, keys: EditorKeys) -> None:  # noqa: ANN001
+def do_submit_post(*, actor: User, post: Post, keys: EditorKeys) -> None:
     """Ask a second editor to review the latest revision; every flag must be resolved first."""
     if post.state != Post.State.DRAFT:
         raise WorkflowError(_("Only a draft can be sent for review."))
@@ -72,12 +73,12 @@ def do_submit_post(*, actor, post: Post, keys: EditorKeys) -> None:  # noqa: ANN
     audit.record(actor=actor, action="post.submit", detail=f"post {post.pk} revision {latest.number}")
 
 
-def approval_problems(*, actor, post: Post, revision: Revision, keys: EditorKeys) -> list[str]:  # noqa: ANN001
+def approval_problems(*, actor: User, post: Post, revision: Revision, keys: EditorKeys) -> list[str]:
     """Return why `actor` may not approve `revision` now (empty when they may)."""
     problems = []
     if post.state != Post.State.IN_REVIEW:
         problems.append(_("Only a post in review can be approved: send it for review first."))
-    if revision.pk != post.latest_revision.pk:
+    if revision.pk != post.latest_revision.pk:  # type: ignore[union-attr]  # `revision` is one of its revisions
         problems.append(_("A newer revision was saved since you opened this page: review that one."))
     if SiteSettings.current().require_second_editor and revision.created_by_id == actor.pk:
         problems.append(str(TWO_PERSON_RULE))
@@ -113,7 +114,7 @@ def approval_problems(*, actor, post: Post, revision: Revision, keys: EditorKeys
     return problems
 
 
-def _media_keys(post: Post, content: RevisionContent, keys: EditorKeys) -> dict[str, str]:
+def _media_keys(post: Post, content: RevisionContent, keys: EditorKeys) -> dict[str, vault.AgeIdentityStr]:
     media = Media.objects.filter(post=post, pk__in=content.media_ids)
     return {str(item.pk): media_key(item, keys) for item in media}
 
@@ -121,7 +122,7 @@ def _media_keys(post: Post, content: RevisionContent, keys: EditorKeys) -> dict[
 @transaction.atomic
 def do_approve_post(
     *,
-    actor,  # noqa: ANN001
+    actor: User,
     post: Post,
     revision: Revision,
     keys: EditorKeys,
@@ -156,7 +157,7 @@ def do_approve_post(
     _publish(post, revision, content=content, media_keys=media_keys, now=now)
 
 
-def _embargo(content: RevisionContent, media_keys: dict[str, str]) -> bytes:
+def _embargo(content: RevisionContent, media_keys: dict[str, vault.AgeIdentityStr]) -> bytes:
     payload = {"content": content.to_json().decode(), "media_keys": media_keys}
     return embargo.seal(json.dumps(payload).encode())
 
@@ -171,7 +172,7 @@ def can_publish_on_time(revision: Revision) -> bool:
 
 
 @transaction.atomic
-def do_rearm_schedule(*, actor, post: Post, keys: EditorKeys) -> None:  # noqa: ANN001
+def do_rearm_schedule(*, actor: User, post: Post, keys: EditorKeys) -> None:
     """Seal a scheduled revision again for this server's embargo key (the server restarted since approval).
 
     The revision stays the one a second editor approved: only its copy for the worker is remade.
@@ -187,7 +188,12 @@ def do_rearm_schedule(*, actor, post: Post, keys: EditorKeys) -> None:  # noqa: 
 
 
 def _publish(
-    post: Post, revision: Revision, *, content: RevisionContent, media_keys: dict[str, str], now: dt.datetime
+    post: Post,
+    revision: Revision,
+    *,
+    content: RevisionContent,
+    media_keys: dict[str, vault.AgeIdentityStr],
+    now: dt.datetime,
 ) -> None:  # noqa: E501
     """Make `revision` what readers see: its text readable, its details on the post, its files served."""
     media = {item.pk: item for item in Media.objects.filter(post=post, pk__in=content.media_ids)}
@@ -203,7 +209,7 @@ def _publish(
     revision.embargoed = None
     revision.save()
     previous = set(
-        PublishedMedia.objects.filter(revision_id=post.published_revision_id).values_list("media", flat=True)
+        PublishedMedia.objects.filter(revision_id=post.published_revision_id).values_list("media", flat=True)  # type: ignore[misc]  # None matches no row
     )
     PublishedMedia.objects.filter(revision=revision).delete()
     for position, use in enumerate(uses):
@@ -217,10 +223,10 @@ def _publish(
         media_store.delete(item.filename)  # no longer public: its readable copy goes
 
     was_public = post.is_public
-    byline_editor = get_user_model().objects.filter(pk=content.byline_editor_id).first()
+    byline_editor = get_user_model().objects.filter(pk=content.byline_editor_id).first()  # type: ignore[misc]  # None matches no row
     post.byline_editor = byline_editor
     post.byline_name = content.byline_name if byline_editor is not None else ""
-    post.category = Category.objects.filter(pk=content.category_id).first()
+    post.category = Category.objects.filter(pk=content.category_id).first()  # type: ignore[misc]  # None matches no row
     post.pinned = content.pinned and not post.is_retracted
     post.show_corroboration = content.show_corroboration
     post.published_revision = revision
@@ -265,7 +271,7 @@ def publish_due(*, now: dt.datetime | None = None) -> int:
 
 
 @transaction.atomic
-def do_retract_post(*, actor, post: Post, notice: str, withdraw_text: bool) -> None:  # noqa: ANN001
+def do_retract_post(*, actor: User, post: Post, notice: str, withdraw_text: bool) -> None:
     """Retract a published post now: it stays reachable, with the notice and its date."""
     if not post.is_public:
         raise WorkflowError(_("Only a published post can be retracted; a draft can simply be left unpublished."))

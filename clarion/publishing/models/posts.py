@@ -2,12 +2,12 @@
 
 Readers see only a post's *published revision*; editors work on newer revisions, and nothing
 they write reaches the public page until a second editor approves it (the two-person rule,
-`clarion/publishing/actions.py`).
+`clarion/publishing/actions/workflow.py`).
 
 What a revision says — its words, byline, category, tags, pinning, the corroboration count and
 its media with their captions — is one sealed document (`Revision.sealed`, age ciphertext:
 clarion/publishing/sealing.py). Nothing of an unpublished revision is stored readable
-(DESIGN property 1, drafts included). Publishing a revision fills in its readable columns
+(docs/design.md, property 1, drafts included). Publishing a revision fills in its readable columns
 and copies its reader-visible details onto the post; those copies are what public pages,
 feeds and search read, and only `_publish` writes them.
 """
@@ -126,7 +126,7 @@ class Post(models.Model):
     @property
     def byline(self) -> str:
         """Return the published byline: a name, or empty for the organisation."""
-        if self.byline_editor_id is not None:
+        if self.byline_editor is not None:
             return self.byline_name or self.byline_editor.get_full_name() or self.byline_editor.get_username()
         return ""
 

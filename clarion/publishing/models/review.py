@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clarion.intake.models import Tip
 from clarion.publishing.models.posts import Post, Revision
+from clarion.vault import AgeRecipientStr
 
 
 class RedactionCheck(models.Model):
@@ -75,7 +76,7 @@ class TipLink(models.Model):
 class PublishingKey(models.Model):
     """The site's publishing identity (its public half): every draft is sealed to it."""
 
-    public_key = models.CharField(max_length=100)
+    public_key: models.CharField[str, AgeRecipientStr] = models.CharField(max_length=100)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -90,7 +91,7 @@ class PublishingKeyWrap(models.Model):
 
     key = models.ForeignKey(PublishingKey, on_delete=models.CASCADE, related_name="wraps")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    recipient = models.CharField(max_length=100)
+    recipient: models.CharField[str, AgeRecipientStr] = models.CharField(max_length=100)
     wrapped = models.BinaryField()
     created_at = models.DateTimeField(default=timezone.now)
 

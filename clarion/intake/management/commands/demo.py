@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import secrets
+from typing import Any
 
 import segno
 from django.contrib.auth import get_user_model
@@ -21,7 +22,7 @@ from clarion.vault import WORDLIST
 
 K = Question.Kind
 
-CHANNELS = [
+CHANNELS: list[dict[str, Any]] = [
     {
         "name": "Misconduct by managers",
         "slug": "misconduct",

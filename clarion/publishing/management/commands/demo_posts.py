@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -125,9 +126,11 @@ class Command(BaseCommand):
                 post.save(update_fields=["first_published_at", "public_updated_at"])
         self.stdout.write("  Public site: / (posts written by 'reviewer', also an editor; approved by 'demo-editor')")
 
-    def _publish(self, keys, author, approver, kind: str, content: RevisionContent, slug: str) -> Post:  # noqa: ANN001
+    def _publish(
+        self, keys: dict[User, EditorKeys], author: User, approver: User, kind: str, content: RevisionContent, slug: str
+    ) -> Post:
         post = do_create_post(actor=author, kind=kind, slug=slug, content=content, keys=keys[author])
         do_submit_post(actor=author, post=post, keys=keys[author])
-        do_approve_post(actor=approver, post=post, revision=post.latest_revision, keys=keys[approver])
+        do_approve_post(actor=approver, post=post, revision=post.latest_revision, keys=keys[approver])  # type: ignore[arg-type]
         post.refresh_from_db()
         return post
