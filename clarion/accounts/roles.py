@@ -14,6 +14,9 @@ ADMIN = "admin"
 REVIEWER = "reviewer"
 EDITOR = "editor"
 
+#: Whoever acts on a staff page: a staff member, or an anonymous visitor every role check refuses.
+Actor = AbstractBaseUser | AnonymousUser
+
 
 class Role(models.TextChoices):
     ADMIN = ADMIN, "Admin (people, channels, settings; reads no tips unless also a reviewer)"

@@ -237,7 +237,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_GET
 @_handle_locked
 def tip_detail(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
-    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    tip = access_tip_for_reviewer(actor=request.user, tip_id=tip_id)
     secrets = _secrets(request, tip)
     response = _render_tip(request, tip, secrets=secrets)
     actions.do_record_tip_read(actor=request.user, tip=tip)
@@ -248,7 +248,7 @@ def tip_detail(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
 @require_GET
 @_handle_locked
 def download_file(request: HttpRequest, tip_id: uuid.UUID, file_id: int) -> HttpResponse:
-    tip_file = access_tip_file_for_reviewer(user=request.user, tip_id=tip_id, file_id=file_id)
+    tip_file = access_tip_file_for_reviewer(actor=request.user, tip_id=tip_id, file_id=file_id)
     secrets = _secrets(request, tip_file.tip)
     try:
         response = decrypted_download(tip_file, secrets.conversation)
@@ -265,7 +265,7 @@ def download_file(request: HttpRequest, tip_id: uuid.UUID, file_id: int) -> Http
 @require_POST
 @_handle_locked
 def export(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
-    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    tip = access_tip_for_reviewer(actor=request.user, tip_id=tip_id)
     secrets = _secrets(request, tip)
     form = _export_form(request.POST)
     if not form.is_valid():
@@ -291,7 +291,7 @@ def _export_form(data: Any = None) -> ExportForm:
 @_handle_locked
 def reply(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
     # The gatekeeper runs before the body is read: a denied reviewer's files are never stored.
-    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    tip = access_tip_for_reviewer(actor=request.user, tip_id=tip_id)
     secrets = _secrets(request, tip)
     channel = tip.channel
     limits = UploadLimits(
@@ -325,7 +325,7 @@ def reply(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
 @require_POST
 @_handle_locked
 def add_note(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
-    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    tip = access_tip_for_reviewer(actor=request.user, tip_id=tip_id)
     form = NoteForm(request.POST)
     if not form.is_valid():
         return _render_tip(request, tip, secrets=_secrets(request, tip), note_form=form, status=400)
@@ -337,7 +337,7 @@ def add_note(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
 @require_POST
 @_handle_locked
 def update_case(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
-    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    tip = access_tip_for_reviewer(actor=request.user, tip_id=tip_id)
     case = actions.case_file_of(tip)
     form = _case_form(tip, case, request.POST)
     if form.is_valid():
@@ -364,7 +364,7 @@ def update_case(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
 @require_POST
 @_handle_locked
 def propose_closure(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
-    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    tip = access_tip_for_reviewer(actor=request.user, tip_id=tip_id)
     form = ClosureProposalForm(request.POST)
     if form.is_valid():
         try:
@@ -379,7 +379,7 @@ def propose_closure(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
 def _decide_closure(
     request: HttpRequest, tip_id: uuid.UUID, closure_id: int, decide: Callable[..., Any]
 ) -> HttpResponse:
-    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    tip = access_tip_for_reviewer(actor=request.user, tip_id=tip_id)
     try:
         decide(actor=request.user, tip=tip, closure_id=closure_id)
     except actions.CaseRuleError as error:
@@ -404,7 +404,7 @@ def withdraw_closure(request: HttpRequest, tip_id: uuid.UUID, closure_id: int) -
 @staff_page
 @require_POST
 def postpone_destruction(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
-    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    tip = access_tip_for_reviewer(actor=request.user, tip_id=tip_id)
     try:
         actions.do_postpone_destruction(actor=request.user, tip=tip)
     except actions.CaseRuleError:
@@ -415,7 +415,7 @@ def postpone_destruction(request: HttpRequest, tip_id: uuid.UUID) -> HttpRespons
 @staff_page
 @require_POST
 def declare_conflict(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
-    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    tip = access_tip_for_reviewer(actor=request.user, tip_id=tip_id)
     actions.do_declare_conflict(actor=request.user, tip=tip)
     return render(request, "casework/conflict_declared.html", {})
 
@@ -424,7 +424,7 @@ def declare_conflict(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
 @require_POST
 @_handle_locked
 def share(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
-    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    tip = access_tip_for_reviewer(actor=request.user, tip_id=tip_id)
     secrets = _secrets(request, tip)
     form = ShareForm(request.POST, candidates=share_candidates_for_tip(tip))
     if form.is_valid():
@@ -441,7 +441,7 @@ def share(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
 @require_POST
 @_handle_locked
 def revoke(request: HttpRequest, tip_id: uuid.UUID, user_id: int) -> HttpResponse:
-    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    tip = access_tip_for_reviewer(actor=request.user, tip_id=tip_id)
     reviewer = readers_of_tip(tip).filter(pk=user_id).first()
     problems: list[str] = []
     status = 400
