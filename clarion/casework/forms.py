@@ -7,7 +7,6 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import F
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -269,18 +268,6 @@ class ExportForm(forms.Form):
         if route == LockKind.ORGANISATION:
             return ExportLock(kind=route, recipient=self.offline_key)
         return ExportLock(kind=route, recipient=self.cleaned_data["public_key"])
-
-
-SORTS = {
-    "received": "-received_at",
-    "-received": "received_at",
-    "activity": "-tip__last_activity_at",
-    "-activity": "tip__last_activity_at",
-    "reference": "reference",
-    "status": "status__position",
-    "assignee": "assignee__username",
-    "deadline": F("due_at").asc(nulls_last=True),
-}
 
 
 class InboxFilterForm(forms.Form):

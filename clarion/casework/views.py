@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -41,7 +39,6 @@ from clarion.casework.access import (
 )
 from clarion.casework.deadlines import DUE_SOON
 from clarion.casework.forms import (
-    SORTS,
     CaseForm,
     ClosureProposalForm,
     ExportForm,
@@ -50,6 +47,7 @@ from clarion.casework.forms import (
     ReplyForm,
     ShareForm,
 )
+from clarion.casework.inbox import DEFAULT_SORT, InboxPage
 from clarion.casework.models import CaseFile
 from clarion.casework.reading import decrypt_tip_for_reviewer
 from clarion.intake.actions import blob_store
@@ -59,7 +57,6 @@ from clarion.intake.uploads import UploadLimits
 from clarion.intake.views import receive_upload_form
 from clarion.vault import AgeRecipientStr
 
-PAGE_SIZE = 50
 FILES_NOT_KEPT = "Browsers never keep chosen files: attach them again before sending."
 LOCKED = (
     "Your key does not open this tip. Log out and in again; if this persists, ask a colleague "
@@ -149,86 +146,21 @@ def _render_tip(
     return render(request, "casework/tip.html", context, status=status)
 
 
-@dataclass
-class InboxPage:
-    """One page of the inbox, fetched as PAGE_SIZE + 1 rows: no COUNT over every tip.
-
-    Counting all the tips a reviewer may read costs time in proportion to their number; with
-    100,000 tips it dominated every page. The page shows where it is and whether more follow.
-    """
-
-    rows: list[CaseFile]
-    number: int
-    has_next: bool
-
-    MAX_PAGE = 10_000
-
-    @classmethod
-    def of(cls, cases: QuerySet[CaseFile], requested: str | None) -> InboxPage:
-        try:
-            number = min(max(int(requested or 1), 1), cls.MAX_PAGE)
-        except ValueError:
-            number = 1
-        start = (number - 1) * PAGE_SIZE
-        rows = list(cases[start : start + PAGE_SIZE + 1])
-        return cls(rows=rows[:PAGE_SIZE], number=number, has_next=len(rows) > PAGE_SIZE)
-
-    def __iter__(self) -> Iterator[CaseFile]:
-        return iter(self.rows)
-
-    @property
-    def start_index(self) -> int:
-        return (self.number - 1) * PAGE_SIZE + 1 if self.rows else 0
-
-    @property
-    def end_index(self) -> int:
-        return (self.number - 1) * PAGE_SIZE + len(self.rows)
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def previous_page_number(self) -> int:
-        return self.number - 1
-
-    @property
-    def next_page_number(self) -> int:
-        return self.number + 1
-
-
 @staff_page
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     form = InboxFilterForm(request.GET or None, user=request.user)
     now = timezone.now()
     cases = CaseFile.objects.for_reviewer(request.user).with_seen_by(request.user).for_inbox()
-    sort = "received"
+    sort = DEFAULT_SORT
     if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        if data["channel"]:
-            cases = cases.filter(tip__channel=data["channel"])
-        if data["status"]:
-            cases = cases.filter(status=data["status"])
-        if data["label"]:
-            cases = cases.filter(labels=data["label"])
-        if data["assignee"] == "me":
-            cases = cases.filter(assignee=request.user)
-        elif data["assignee"] == "none":
-            cases = cases.filter(assignee__isnull=True)
-        elif data["assignee"]:
-            cases = cases.filter(assignee_id=data["assignee"])
-        if data["unread"]:
-            cases = cases.filter(seen=False)
-        if data["deadline"] == "overdue":
-            cases = cases.filter(due_at__lt=now)
-        elif data["deadline"] == "soon":
-            cases = cases.filter(due_at__gte=now, due_at__lte=now + DUE_SOON)
-        sort = data["sort"] or sort
-    cases = cases.order_by(SORTS[sort], "pk")
-    page = InboxPage.of(cases, request.GET.get("page"))
+        filters = dict(form.cleaned_data)
+        sort = filters.pop("sort") or sort
+        cases = cases.filtered(user=request.user, now=now, **filters)
+    page = InboxPage.of(cases, sort=sort, after=request.GET.get("after"), before=request.GET.get("before"))
     query = request.GET.copy()
-    query.pop("page", None)
+    for cursor in ("after", "before", "page"):
+        query.pop(cursor, None)
     context = {"form": form, "page": page, "query": query.urlencode(), "now": now, "soon": now + DUE_SOON}
     return render(request, "casework/inbox.html", context)
 
