@@ -110,13 +110,15 @@ def _template_tips() -> list:
     """Send one real tip per channel through `do_submit_tip` (real ciphertexts and wraps)."""
     from clarion import vault
     from clarion.intake.actions import do_submit_tip
+    from clarion.intake.form_tokens import new_form_token, read_form_token
     from clarion.intake.models import Channel, Tip
 
     templates = []
     for channel in Channel.objects.all():
         answers = [{"question": q.label, "kind": q.kind, "answer": "bench"} for q in channel.questions.all()]
         keys = vault.new_tip_keys()
-        do_submit_tip(channel=channel, keys=keys, answers=answers, message="A bench tip. " * 40, uploads=[])
+        form = read_form_token(new_form_token())  # as the form page would give it
+        do_submit_tip(channel=channel, keys=keys, answers=answers, message="A bench tip. " * 40, uploads=[], form=form)
         templates.append(Tip.objects.get(conversation_public_key=keys.conversation.recipient))
     return templates
 
