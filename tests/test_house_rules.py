@@ -33,16 +33,15 @@ def _callbacks(patterns: list) -> Iterator[object]:
 
 
 def _module_of(thing: object) -> str:
+    """Return the module that defines a view (function or class), a feed or a sitemap."""
     if isinstance(thing, dict):  # {"posts": PostSitemap}
         return next((_module_of(value) for value in thing.values()), "")
     view_class = getattr(thing, "view_class", None)
     if view_class is not None:
         return view_class.__module__
-    if callable(thing) and hasattr(thing, "__module__") and not isinstance(thing, type):
-        module = getattr(thing, "__module__", "")
-        if module:
-            return module
-    return getattr(type(thing) if not isinstance(thing, type) else thing, "__module__", "")
+    if isinstance(thing, type) or (callable(thing) and hasattr(thing, "__name__")):
+        return getattr(thing, "__module__", "")
+    return type(thing).__module__  # an instance, such as a Feed
 
 
 def _path_of(module: str) -> Path:
@@ -59,7 +58,7 @@ def request_facing_modules() -> list[Path]:
     paths = {_path_of(module) for module in modules if module.startswith("clarion.")}
     for pattern in ("**/feeds.py", "**/sitemaps.py", "**/templatetags/*.py", "**/views/*.py", "**/*views.py"):
         paths |= set(PACKAGE.glob(pattern))
-    return sorted(path for path in paths if path.name != "__init__.py" or path.stat().st_size)
+    return sorted(paths)
 
 
 def clarion_modules() -> list[Path]:
