@@ -11,8 +11,11 @@ indexes look as they would after years of use.
 
 The reviewer logs in through the real pages (password, then TOTP code) over one keep-alive
 connection, as a browser does, and each page is fetched `--requests` times: the first page
-(default sort), a filtered page (status "New" and unread only), a deep page (`?page=500`,
-which Django clamps to the last page when there are fewer) and the deadline sort. The SQL
+(default sort), a filtered page (status "New" and unread only), a deep page (page 500, or
+the last page when there are fewer: the inbox pages by keyset, so its link carries a cursor,
+computed once in the server's environment as the page-499 link would carry it) and the
+deadline sort. Page 1 and the deep page are then printed side by side, in ms and in queries:
+with keyset pages both should cost the same. The SQL
 queries per page are counted in a separate process logged in with Django's test Client
 through the same views (CaptureQueriesContext); the slowest query of each page at the
 largest size is printed with its plan.
@@ -53,11 +56,14 @@ RATIO_GOAL = 1.5
 BATCH = 2000
 REVIEWER = "bench-inbox-reviewer"
 INBOX = "/staff/cases/"
-#: What each figure fetches; "{new}" is the pk of the "New" status.
+DEEP_PAGE = 500
+FIRST = "first page (newest first)"
+DEEP = "deep page (page 500, ?after=)"
+#: What each figure fetches; "{new}" is the pk of the "New" status, "{deep}" the deep page's query.
 PAGES = {
-    "first page (newest first)": "",
+    FIRST: "",
     "filtered (status New, unread only)": "?status={new}&unread=on",
-    "deep page (?page=500)": "?page=500",
+    DEEP: "{deep}",
     "deadline sort": "?sort=deadline",
 }
 
@@ -104,13 +110,15 @@ def _template_tips() -> list:
     """Send one real tip per channel through `do_submit_tip` (real ciphertexts and wraps)."""
     from clarion import vault
     from clarion.intake.actions import do_submit_tip
+    from clarion.intake.form_tokens import new_form_token, read_form_token
     from clarion.intake.models import Channel, Tip
 
     templates = []
     for channel in Channel.objects.all():
         answers = [{"question": q.label, "kind": q.kind, "answer": "bench"} for q in channel.questions.all()]
         keys = vault.new_tip_keys()
-        do_submit_tip(channel=channel, keys=keys, answers=answers, message="A bench tip. " * 40, uploads=[])
+        form = read_form_token(new_form_token())  # as the form page would give it
+        do_submit_tip(channel=channel, keys=keys, answers=answers, message="A bench tip. " * 40, uploads=[], form=form)
         templates.append(Tip.objects.get(conversation_public_key=keys.conversation.recipient))
     return templates
 
@@ -220,6 +228,25 @@ def _populate(total: int, seed: int = 1) -> dict:
     return {"added": to_add, "seconds": time.perf_counter() - started, "tips": Tip.objects.count()}
 
 
+def _deep_page(page: int) -> dict:
+    """Return the query of the inbox's `page` (or its last page) in the default sort, with its cursor."""
+    from django.contrib.auth import get_user_model
+
+    from clarion.casework.inbox import DEFAULT_SORT, PAGE_SIZE, SORTS, Cursor
+    from clarion.casework.models import CaseFile
+
+    reviewer = get_user_model().objects.get(username=REVIEWER)
+    key = SORTS[DEFAULT_SORT]
+    cases = CaseFile.objects.for_reviewer(reviewer).for_inbox().order_by(*key.order(forward=True))
+    page = max(1, min(page, (cases.count() - 1) // PAGE_SIZE + 1))
+    if page == 1:
+        return {"query": "", "page": 1}
+    start = (page - 1) * PAGE_SIZE + 1
+    previous_last = cases[start - 2]  # the row the link of the page before continues from
+    cursor = Cursor(DEFAULT_SORT, key.value_of(previous_last), previous_last.pk, start)
+    return {"query": "?" + urllib.parse.urlencode({"after": cursor.dumps()}), "page": page}
+
+
 def _count_queries(password: str, totp_key: str, urls: dict[str, str], explain: bool, budget: float) -> dict:
     """Log in with the test Client through the real views; count and time each page's queries."""
     from django.db import connection
@@ -291,7 +318,12 @@ def _plan(sql: str, analyze: bool) -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
-INSIDE = {"setup_reviewer": _setup_reviewer, "populate": _populate, "count_queries": _count_queries}
+INSIDE = {
+    "setup_reviewer": _setup_reviewer,
+    "populate": _populate,
+    "deep_page": _deep_page,
+    "count_queries": _count_queries,
+}
 
 
 # --- the bench process --------------------------------------------------------------------------
@@ -402,19 +434,23 @@ def run(
             reviewer = setup_reviewer(server)
             engine = "PostgreSQL" if server.pg_database else "SQLite"
             note(f"{engine}; data folder: {where(server.data_dir)}; {requests} requests per page, after 2 warm-up")
-            urls = {name: INBOX + query.format(new=reviewer.new_status) for name, query in PAGES.items()}
             server.start()  # it stays up while tips are added: SQLite's WAL lets it
             assert server.process is not None
             for size in sizes:
                 answer = _inside(server, "populate", total=size)
                 note(f"{size:,} tips: inserted {answer['added']:,} in {answer['seconds']:.0f} s (bulk_create)")
+                deep_page = _inside(server, "deep_page", page=DEEP_PAGE)
+                urls = {
+                    name: INBOX + query.format(new=reviewer.new_status, deep=deep_page["query"])
+                    for name, query in PAGES.items()
+                }
                 browser = log_in(server, reviewer)
                 with CpuWatch(server.process.pid) as cpu:
                     results[size] = time_pages(server, browser, urls, requests, budget)
-                if results[size]["deep page (?page=500)"] == [float("inf")]:
+                if results[size][DEEP] == [float("inf")]:
                     deep = "(not fetched: the page ran out of time)"
                 else:
-                    deep = page_caption(browser, urls["deep page (?page=500)"])
+                    deep = page_caption(browser, urls[DEEP])
                 restarted = any(times == [float("inf")] for times in results[size].values())
                 cpu_text = "CPU share not known: the server was restarted" if restarted else cpu.summary()
                 browser.close()
@@ -443,7 +479,8 @@ def run(
                             f"  {q['count']} SQL queries, {q['sql_ms']:.1f} ms in SQL in-process; "
                             f"slowest {q['slowest_ms']:.1f} ms"
                         )
-                note(f"  deep page shows: {deep}; {cpu_text}")
+                note(f"  deep page (page {deep_page['page']}) shows: {deep}; {cpu_text}")
+                side_by_side(size, deep_page["page"], results[size], queries[size])
         finally:
             server.close()
     if len(sizes) >= 2:
@@ -459,6 +496,15 @@ def run(
             for line in q.get("plan", []):
                 note(f"      {line}")
     return results
+
+
+def side_by_side(size: int, page: int, times: dict[str, list[float]], queries: dict[str, dict]) -> None:
+    """Print what page 1 and the deep page cost, next to each other: time (median) and queries."""
+    cost = []
+    for name in (FIRST, DEEP):
+        median = ms(statistics.median(times[name])) if times[name] != [float("inf")] else "given up"
+        cost.append(f"{median}, {queries[name]['count']} queries")
+    figure(f"{size:,} tips: page 1 | page {page}", f"{cost[0]} | {cost[1]}", "the same")
 
 
 def main(argv: list[str] | None = None) -> None:

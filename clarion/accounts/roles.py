@@ -8,12 +8,15 @@ clarion.web.roles (every surface asks it); choosing and granting roles is here.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
 
 from clarion.web.roles import ADMIN, EDITOR, REVIEWER, has_role, is_admin, is_editor, is_reviewer
 
 __all__ = ["ADMIN", "EDITOR", "REVIEWER", "Role", "grant_role", "has_role", "is_admin", "is_editor", "is_reviewer"]
+
+#: Whoever acts on a staff page: a staff member, or an anonymous visitor every role check refuses.
+Actor = User | AnonymousUser
 
 
 class Role(models.TextChoices):

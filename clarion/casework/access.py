@@ -1,15 +1,21 @@
 """Decide which tips a reviewer reads, and open a tip's keys with the identity they hold.
 
-Least privilege (docs/design.md, property 7): a reviewer reads a tip only while a key wrap for them
-exists — made at submission for the receivers of its channel, or later by a share — and
-only while they have not declared a conflict of interest on it. "Missing" and "not yours"
-answer the same 404, so ids cannot be probed.
+Least privilege (docs/design.md, property 7): a reviewer reads a tip only while they hold the reviewer
+role and a key wrap for them exists — made at submission for the receivers of its channel, or
+later by a share — and only while they have not declared a conflict of interest on it.
+"Missing" and "not yours" answer the same 404, so ids cannot be probed.
+
+Every `access_*` function here takes the acting person (`actor`), returns the object or
+raises Http404, and checks every condition itself, the role included: a caller cannot
+forget one (Zulip's `access_stream_common`).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
@@ -19,34 +25,47 @@ from django.utils.translation import gettext as _
 
 from clarion import vault
 from clarion.accounts.models import KeyCustody
-from clarion.accounts.roles import REVIEWER
+from clarion.accounts.roles import REVIEWER, Actor, is_reviewer
+from clarion.casework.models import CaseFile
 from clarion.intake.models import KeyWrap, Tip, TipFile
 from clarion.vault import AgeIdentityStr, KeyPair
 
 NOT_FOUND = "No tip with this id is open to you."
 
 
-def access_tip_for_reviewer(*, user: User, tip_id: uuid.UUID) -> Tip:
-    """Return the tip if `user` may read it; raise Http404 for missing and not-yours alike."""
+def access_tip_for_reviewer(*, actor: Actor, tip_id: uuid.UUID) -> Tip:
+    """Return the tip if `actor` may read it; raise Http404 for missing and not-yours alike."""
+    if not is_reviewer(actor):
+        raise Http404(NOT_FOUND)
+    reviewer = cast(User, actor)  # is_reviewer holds only for an authenticated, active user
     tip = Tip.objects.select_related("channel").filter(pk=tip_id).first()
     if tip is None:
         raise Http404(NOT_FOUND)
-    if not user.is_active:
+    if not tip.key_wraps.filter(holder=KeyWrap.Holder.REVIEWER, user=reviewer).exists():
         raise Http404(NOT_FOUND)
-    if not tip.key_wraps.filter(holder=KeyWrap.Holder.REVIEWER, user=user).exists():
-        raise Http404(NOT_FOUND)
-    if tip.conflicts.filter(user=user).exists():
+    if tip.conflicts.filter(user=reviewer).exists():
         raise Http404(NOT_FOUND)
     return tip
 
 
-def may_read_tip(*, user: User, tip: Tip) -> bool:
-    """Return whether the gatekeeper would let `user` read `tip`."""
+def may_read_tip(*, user: Actor, tip: Tip) -> bool:
+    """Return whether the gatekeeper would let `user` read `tip` (for someone other than the actor)."""
     try:
-        access_tip_for_reviewer(user=user, tip_id=tip.pk)
+        access_tip_for_reviewer(actor=user, tip_id=tip.pk)
     except Http404:
         return False
     return True
+
+
+def case_references_for_reviewer(*, actor: Actor, tips: Iterable[Tip]) -> dict[uuid.UUID, str]:
+    """Return the case reference of each tip `actor` may read, by tip id, in the given order.
+
+    Tips they may not read are left out: an editor sees which tips a post quotes only for
+    those they read themselves.
+    """
+    readable = [tip.pk for tip in tips if may_read_tip(user=actor, tip=tip)]
+    found = dict(CaseFile.objects.filter(tip__in=readable).values_list("tip_id", "reference"))
+    return {pk: found.get(pk, "") for pk in readable}
 
 
 def shared_readers_of_tip(tip: Tip) -> QuerySet:
@@ -100,9 +119,9 @@ def receiver_refusal(user: User) -> str | None:
     return None
 
 
-def access_tip_file_for_reviewer(*, user: User, tip_id: uuid.UUID, file_id: int) -> TipFile:
-    """Return one file of a tip the reviewer may read; Http404 otherwise."""
-    tip = access_tip_for_reviewer(user=user, tip_id=tip_id)
+def access_tip_file_for_reviewer(*, actor: Actor, tip_id: uuid.UUID, file_id: int) -> TipFile:
+    """Return one file of a tip `actor` may read; Http404 otherwise."""
+    tip = access_tip_for_reviewer(actor=actor, tip_id=tip_id)
     tip_file = tip.files.filter(pk=file_id).first()
     if tip_file is None:
         raise Http404(NOT_FOUND)

@@ -8,8 +8,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.db.models import F, QuerySet
-from django.db.models.expressions import OrderBy
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -273,18 +272,6 @@ class ExportForm(forms.Form):
         if route == LockKind.ORGANISATION:
             return ExportLock(kind=route, recipient=vault.AgeRecipientStr(self.offline_key))
         return ExportLock(kind=route, recipient=self.cleaned_data["public_key"])
-
-
-SORTS: dict[str, str | OrderBy] = {
-    "received": "-received_at",
-    "-received": "received_at",
-    "activity": "-tip__last_activity_at",
-    "-activity": "tip__last_activity_at",
-    "reference": "reference",
-    "status": "status__position",
-    "assignee": "assignee__username",
-    "deadline": F("due_at").asc(nulls_last=True),
-}
 
 
 class InboxFilterForm(forms.Form):

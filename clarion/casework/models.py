@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from datetime import datetime
 from typing import Any, NoReturn
 
 from django.conf import settings
@@ -19,8 +20,9 @@ from django.db import models
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
-from clarion.casework.deadlines import DeadlinePolicy, next_deadline
-from clarion.intake.models import KeyWrap, Tip
+from clarion.accounts.roles import Actor
+from clarion.casework.deadlines import DUE_SOON, DeadlinePolicy, next_deadline
+from clarion.intake.models import Channel, KeyWrap, Tip
 
 # No 0/O, 1/I/L or U: a reference is read aloud and copied by hand.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -94,6 +96,45 @@ class CaseFileQuerySet(models.QuerySet):
         """Annotate `seen`: whether the reviewer opened the tip since its last activity."""
         seen = ReadMarker.objects.filter(tip=OuterRef("tip"), user=user, read_at__gte=OuterRef("tip__last_activity_at"))
         return self.annotate(seen=Exists(seen))
+
+    def filtered(
+        self,
+        *,
+        user: Actor,
+        now: datetime,
+        channel: Channel | None = None,
+        status: Status | None = None,
+        label: Label | None = None,
+        assignee: str = "",
+        unread: bool = False,
+        deadline: str = "",
+    ) -> CaseFileQuerySet:
+        """Return the case files that match the inbox's filters (InboxFilterForm's cleaned data).
+
+        `user` is the reviewer whose inbox this is (assignee "me"); `assignee` is "me", "none"
+        or a person's id; `deadline` "overdue" or "soon" (due within DUE_SOON of `now`).
+        `unread` needs `with_seen_by` first.
+        """
+        cases = self
+        if channel:
+            cases = cases.filter(tip__channel=channel)
+        if status:
+            cases = cases.filter(status=status)
+        if label:
+            cases = cases.filter(labels=label)
+        if assignee == "me":
+            cases = cases.filter(assignee=user)
+        elif assignee == "none":
+            cases = cases.filter(assignee__isnull=True)
+        elif assignee:
+            cases = cases.filter(assignee_id=assignee)
+        if unread:
+            cases = cases.filter(seen=False)
+        if deadline == "overdue":
+            cases = cases.filter(due_at__lt=now)
+        elif deadline == "soon":
+            cases = cases.filter(due_at__gte=now, due_at__lte=now + DUE_SOON)
+        return cases
 
     def for_inbox(self) -> CaseFileQuerySet:
         """Fetch what an inbox row shows, in a fixed number of queries per page."""

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -39,7 +37,6 @@ from clarion.casework.access import (
 )
 from clarion.casework.deadlines import DUE_SOON
 from clarion.casework.forms import (
-    SORTS,
     CaseForm,
     ClosureProposalForm,
     ExportForm,
@@ -48,6 +45,7 @@ from clarion.casework.forms import (
     ReplyForm,
     ShareForm,
 )
+from clarion.casework.inbox import DEFAULT_SORT, InboxPage
 from clarion.casework.models import CaseFile
 from clarion.casework.reading import decrypt_tip_for_reviewer
 from clarion.intake.actions import blob_store
@@ -63,7 +61,6 @@ from clarion.web.staff_request import StaffRequest
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-PAGE_SIZE = 50
 FILES_NOT_KEPT = "Browsers never keep chosen files: attach them again before sending."
 LOCKED = (
     "Your key does not open this tip. Log out and in again; if this persists, ask a colleague "
@@ -148,86 +145,21 @@ def _render_tip(
     return render(request, "casework/tip.html", context, status=status)
 
 
-@dataclass
-class InboxPage:
-    """One page of the inbox, fetched as PAGE_SIZE + 1 rows: no COUNT over every tip.
-
-    Counting all the tips a reviewer may read costs time in proportion to their number; with
-    100,000 tips it dominated every page. The page shows where it is and whether more follow.
-    """
-
-    rows: list[CaseFile]
-    number: int
-    has_next: bool
-
-    MAX_PAGE = 10_000
-
-    @classmethod
-    def of(cls, cases: QuerySet[CaseFile], requested: str | None) -> InboxPage:
-        try:
-            number = min(max(int(requested or 1), 1), cls.MAX_PAGE)
-        except ValueError:
-            number = 1
-        start = (number - 1) * PAGE_SIZE
-        rows = list(cases[start : start + PAGE_SIZE + 1])
-        return cls(rows=rows[:PAGE_SIZE], number=number, has_next=len(rows) > PAGE_SIZE)
-
-    def __iter__(self) -> Iterator[CaseFile]:
-        return iter(self.rows)
-
-    @property
-    def start_index(self) -> int:
-        return (self.number - 1) * PAGE_SIZE + 1 if self.rows else 0
-
-    @property
-    def end_index(self) -> int:
-        return (self.number - 1) * PAGE_SIZE + len(self.rows)
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def previous_page_number(self) -> int:
-        return self.number - 1
-
-    @property
-    def next_page_number(self) -> int:
-        return self.number + 1
-
-
 @staff_page
 @require_GET
 def inbox(request: StaffRequest) -> HttpResponse:
     form = InboxFilterForm(request.GET or None, user=request.user)
     now = timezone.now()
     cases = CaseFile.objects.for_reviewer(request.user).with_seen_by(request.user).for_inbox()
-    sort = "received"
+    sort = DEFAULT_SORT
     if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        if data["channel"]:
-            cases = cases.filter(tip__channel=data["channel"])
-        if data["status"]:
-            cases = cases.filter(status=data["status"])
-        if data["label"]:
-            cases = cases.filter(labels=data["label"])
-        if data["assignee"] == "me":
-            cases = cases.filter(assignee=request.user)
-        elif data["assignee"] == "none":
-            cases = cases.filter(assignee__isnull=True)
-        elif data["assignee"]:
-            cases = cases.filter(assignee_id=data["assignee"])
-        if data["unread"]:
-            cases = cases.filter(seen=False)
-        if data["deadline"] == "overdue":
-            cases = cases.filter(due_at__lt=now)
-        elif data["deadline"] == "soon":
-            cases = cases.filter(due_at__gte=now, due_at__lte=now + DUE_SOON)
-        sort = data["sort"] or sort
-    cases = cases.order_by(SORTS[sort], "pk")
-    page = InboxPage.of(cases, request.GET.get("page"))
+        filters = dict(form.cleaned_data)
+        sort = filters.pop("sort") or sort
+        cases = cases.filtered(user=request.user, now=now, **filters)
+    page = InboxPage.of(cases, sort=sort, after=request.GET.get("after"), before=request.GET.get("before"))
     query = request.GET.copy()
-    query.pop("page", None)
+    for cursor in ("after", "before", "page"):
+        query.pop(cursor, None)
     context = {"form": form, "page": page, "query": query.urlencode(), "now": now, "soon": now + DUE_SOON}
     return render(request, "casework/inbox.html", context)
 
@@ -236,7 +168,7 @@ def inbox(request: StaffRequest) -> HttpResponse:
 @require_GET
 @_handle_locked
 def tip_detail(request: StaffRequest, tip_id: uuid.UUID) -> HttpResponse:
-    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    tip = access_tip_for_reviewer(actor=request.user, tip_id=tip_id)
     secrets = _secrets(request, tip)
     response = _render_tip(request, tip, secrets=secrets)
     actions.do_record_tip_read(actor=request.user, tip=tip)
@@ -247,7 +179,7 @@ def tip_detail(request: StaffRequest, tip_id: uuid.UUID) -> HttpResponse:
 @require_GET
 @_handle_locked
 def download_file(request: StaffRequest, tip_id: uuid.UUID, file_id: int) -> HttpResponseBase:
-    tip_file = access_tip_file_for_reviewer(user=request.user, tip_id=tip_id, file_id=file_id)
+    tip_file = access_tip_file_for_reviewer(actor=request.user, tip_id=tip_id, file_id=file_id)
     secrets = _secrets(request, tip_file.tip)
     try:
         response = decrypted_download(tip_file, secrets.conversation)
@@ -264,7 +196,7 @@ def download_file(request: StaffRequest, tip_id: uuid.UUID, file_id: int) -> Htt
 @require_POST
 @_handle_locked
 def export(request: StaffRequest, tip_id: uuid.UUID) -> HttpResponseBase:
-    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    tip = access_tip_for_reviewer(actor=request.user, tip_id=tip_id)
     secrets = _secrets(request, tip)
     form = _export_form(request.POST)
     if not form.is_valid():
@@ -290,7 +222,7 @@ def _export_form(data: Any = None) -> ExportForm:
 @_handle_locked
 def reply(request: StaffRequest, tip_id: uuid.UUID) -> HttpResponse:
     # The gatekeeper runs before the body is read: a denied reviewer's files are never stored.
-    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    tip = access_tip_for_reviewer(actor=request.user, tip_id=tip_id)
     secrets = _secrets(request, tip)
     channel = tip.channel
     limits = UploadLimits(
@@ -324,7 +256,7 @@ def reply(request: StaffRequest, tip_id: uuid.UUID) -> HttpResponse:
 @require_POST
 @_handle_locked
 def add_note(request: StaffRequest, tip_id: uuid.UUID) -> HttpResponse:
-    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    tip = access_tip_for_reviewer(actor=request.user, tip_id=tip_id)
     form = NoteForm(request.POST)
     if not form.is_valid():
         return _render_tip(request, tip, secrets=_secrets(request, tip), note_form=form, status=400)
@@ -336,7 +268,7 @@ def add_note(request: StaffRequest, tip_id: uuid.UUID) -> HttpResponse:
 @require_POST
 @_handle_locked
 def update_case(request: StaffRequest, tip_id: uuid.UUID) -> HttpResponse:
-    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    tip = access_tip_for_reviewer(actor=request.user, tip_id=tip_id)
     case = actions.case_file_of(tip)
     form = _case_form(tip, case, request.POST)
     if form.is_valid():
@@ -363,7 +295,7 @@ def update_case(request: StaffRequest, tip_id: uuid.UUID) -> HttpResponse:
 @require_POST
 @_handle_locked
 def propose_closure(request: StaffRequest, tip_id: uuid.UUID) -> HttpResponse:
-    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    tip = access_tip_for_reviewer(actor=request.user, tip_id=tip_id)
     form = ClosureProposalForm(request.POST)
     if form.is_valid():
         try:
@@ -378,7 +310,7 @@ def propose_closure(request: StaffRequest, tip_id: uuid.UUID) -> HttpResponse:
 def _decide_closure(
     request: StaffRequest, tip_id: uuid.UUID, closure_id: int, decide: Callable[..., Any]
 ) -> HttpResponse:
-    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    tip = access_tip_for_reviewer(actor=request.user, tip_id=tip_id)
     try:
         decide(actor=request.user, tip=tip, closure_id=closure_id)
     except actions.CaseRuleError as error:
@@ -403,7 +335,7 @@ def withdraw_closure(request: StaffRequest, tip_id: uuid.UUID, closure_id: int) 
 @staff_page
 @require_POST
 def postpone_destruction(request: StaffRequest, tip_id: uuid.UUID) -> HttpResponse:
-    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    tip = access_tip_for_reviewer(actor=request.user, tip_id=tip_id)
     try:
         actions.do_postpone_destruction(actor=request.user, tip=tip)
     except actions.CaseRuleError:
@@ -414,7 +346,7 @@ def postpone_destruction(request: StaffRequest, tip_id: uuid.UUID) -> HttpRespon
 @staff_page
 @require_POST
 def declare_conflict(request: StaffRequest, tip_id: uuid.UUID) -> HttpResponse:
-    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    tip = access_tip_for_reviewer(actor=request.user, tip_id=tip_id)
     actions.do_declare_conflict(actor=request.user, tip=tip)
     return render(request, "casework/conflict_declared.html", {})
 
@@ -423,7 +355,7 @@ def declare_conflict(request: StaffRequest, tip_id: uuid.UUID) -> HttpResponse:
 @require_POST
 @_handle_locked
 def share(request: StaffRequest, tip_id: uuid.UUID) -> HttpResponse:
-    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    tip = access_tip_for_reviewer(actor=request.user, tip_id=tip_id)
     secrets = _secrets(request, tip)
     form = ShareForm(request.POST, candidates=share_candidates_for_tip(tip))
     if form.is_valid():
@@ -440,7 +372,7 @@ def share(request: StaffRequest, tip_id: uuid.UUID) -> HttpResponse:
 @require_POST
 @_handle_locked
 def revoke(request: StaffRequest, tip_id: uuid.UUID, user_id: int) -> HttpResponse:
-    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    tip = access_tip_for_reviewer(actor=request.user, tip_id=tip_id)
     reviewer = readers_of_tip(tip).filter(pk=user_id).first()
     problems: list[StrOrPromise] = []
     status = 400

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.http import Http404
 from django.utils import timezone
 
 from clarion import vault
@@ -206,41 +205,6 @@ class SourceAccess:
 
     tip: Tip
     conversation_identity: AgeIdentityStr
-
-
-def access_tip_for_source(receipt: Receipt) -> SourceAccess | None:
-    """Return the tip a receipt opens, or None; both outcomes cost one Argon2id pass."""
-    receipt_keys = derive_receipt(receipt)
-    wrap = (
-        KeyWrap.objects.select_related("tip", "tip__channel")
-        .filter(holder=KeyWrap.Holder.SOURCE, tip__lookup_id=receipt_keys.lookup_id)
-        .first()
-    )
-    if wrap is None:
-        return None
-    try:
-        secrets_ = vault.unwrap_secrets(bytes(wrap.wrapped), [receipt_keys.keypair.identity])
-    except vault.DecryptionError:
-        return None
-    return SourceAccess(tip=wrap.tip, conversation_identity=secrets_["conversation"])
-
-
-def access_reply_file_for_source(*, tip: Tip, file_id: int) -> TipFile:
-    """Return a file a reviewer attached to a reply on the source's own tip; Http404 otherwise.
-
-    Another tip's file answers as a missing one. The files the source sent are not offered
-    back: whoever takes over an open session (a shared or seized device) would otherwise get
-    the originals, metadata and all, and the source already holds them.
-    """
-    tip_file = TipFile.objects.filter(pk=file_id).select_related("message").first()
-    if tip_file is None:
-        raise Http404
-    if tip_file.tip_id != tip.pk:
-        raise Http404
-    if tip_file.message is None or tip_file.message.author != Message.Author.REVIEWER:
-        raise Http404
-    tip_file.tip = tip
-    return tip_file
 
 
 def do_send_source_message(*, tip: Tip, message: str, uploads: Sequence[EncryptedUpload]) -> Message:

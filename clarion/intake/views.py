@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -28,11 +28,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from clarion import vault
 from clarion.csrf import NoReferrerCsrfViewMiddleware
+from clarion.intake.access import access_reply_file_for_source, access_tip_for_source
 from clarion.intake.actions import (
     FormAlreadySent,
     SourceAccess,
-    access_reply_file_for_source,
-    access_tip_for_source,
     blob_store,
     decrypt_tip_for_source,
     do_send_source_message,
@@ -311,8 +310,9 @@ def login(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         attempt.refund()
         return render(request, "intake/login.html", context, status=400)
-    access = access_tip_for_source(form.cleaned_data["receipt"])
-    if access is None:
+    try:
+        access = access_tip_for_source(receipt=form.cleaned_data["receipt"])
+    except Http404:
         form.add_error(
             "receipt",
             "No tip matches this receipt. Check each word against what you wrote down and try again.",
@@ -400,7 +400,7 @@ def download_file(request: HttpRequest, file_id: int) -> HttpResponseBase:
     session = load_source_session(request)
     if session is None:
         return _session_ended(request)
-    tip_file = access_reply_file_for_source(tip=session.tip, file_id=file_id)
+    tip_file = access_reply_file_for_source(session=session, file_id=file_id)
     try:
         return decrypted_download(tip_file, session.conversation_identity)
     except (vault.BlobPathError, vault.DecryptionError):

@@ -39,12 +39,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clarion import vault
-from clarion.accounts.roles import is_reviewer
 from clarion.casework import actions as casework_actions
-from clarion.casework.access import access_tip_for_reviewer, may_read_tip
-from clarion.casework.models import CaseFile
+from clarion.casework.access import access_tip_for_reviewer, case_references_for_reviewer
 from clarion.intake.views import EXPIRED_FORM, csrf_failed
 from clarion.publishing import actions
+from clarion.publishing.access import access_media_for_editor, access_post_for_editor, posts_for_editor
 from clarion.publishing.actions import Locked, Purged, WorkflowError
 from clarion.publishing.content import RevisionContent
 from clarion.publishing.forms import (
@@ -108,13 +107,6 @@ def editor_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResp
     return never_cache(editor_required(with_keys))
 
 
-def _post_or_404(post_id: int) -> Post:
-    post = Post.objects.select_related("category", "byline_editor").filter(pk=post_id).first()
-    if post is None:
-        raise Http404("No such post.")
-    return post
-
-
 def _post_url(post: Post, fragment: str = "") -> str:
     return reverse("editorial:post", args=[post.pk]) + (f"#{fragment}" if fragment else "")
 
@@ -145,7 +137,7 @@ class OpenedRevision:
         """Return the revision's files with their captions, in order (fetched once per page)."""
         if self.content is None:
             return []
-        rows = {item.pk: item for item in Media.objects.filter(pk__in=self.content.media_ids)}
+        rows = {item.pk: item for item in self.revision.post.media.filter(pk__in=self.content.media_ids)}
         return [{"item": rows[use.media_id], "use": use} for use in self.content.media if use.media_id in rows]
 
     def body_html(self) -> str:
@@ -181,7 +173,7 @@ def open_for(revision: Revision, keys: EditorKeys) -> OpenedRevision:
 @require_GET
 def post_list(request: StaffRequest, keys: EditorKeys) -> HttpResponse:
     form = PostFilterForm(request.GET or None)
-    posts = Post.objects.all()
+    posts = posts_for_editor(actor=request.user)
     if form.is_bound and form.is_valid() and form.cleaned_data["state"]:
         posts = posts.filter(state=form.cleaned_data["state"])
     posts = posts.order_by("-pk")
@@ -233,7 +225,7 @@ def post_new(request: StaffRequest, keys: EditorKeys) -> HttpResponse:
 @editor_page
 @require_http_methods(["GET", "POST"])
 def post_edit(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
-    post = _post_or_404(post_id)
+    post = access_post_for_editor(actor=request.user, post_id=post_id)
     try:
         _base, content = actions.base_content(post, keys)
     except WorkflowError as error:
@@ -265,9 +257,8 @@ def post_edit(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpResp
 def _linked_tips(request: StaffRequest, post: Post) -> tuple[int, list[tuple[uuid.UUID, str]]]:
     """Return how many tips are linked, and (id, reference) of those this person may read."""
     tips = [link.tip for link in post.tip_links.select_related("tip").order_by("linked_at", "pk")]
-    readable = [tip for tip in tips if may_read_tip(user=request.user, tip=tip)]
-    references = dict(CaseFile.objects.filter(tip__in=readable).values_list("tip_id", "reference"))
-    return len(tips), [(tip.pk, references.get(tip.pk, "")) for tip in readable]
+    references = case_references_for_reviewer(actor=request.user, tips=tips)
+    return len(tips), list(references.items())
 
 
 def _flags_for_page(post: Post, latest: Revision | None, keys: EditorKeys, keep_form: KeepFlagForm | None) -> tuple:
@@ -339,13 +330,13 @@ def _render_post(
 @editor_page
 @require_GET
 def post_detail(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
-    return _render_post(request, _post_or_404(post_id), keys)
+    return _render_post(request, access_post_for_editor(actor=request.user, post_id=post_id), keys)
 
 
 @editor_page
 @require_GET
 def revision_detail(request: StaffRequest, post_id: int, number: int, keys: EditorKeys) -> HttpResponse:
-    post = _post_or_404(post_id)
+    post = access_post_for_editor(actor=request.user, post_id=post_id)
     revision = post.revisions.select_related("created_by", "approved_by", "purged_by").filter(number=number).first()
     if revision is None:
         raise Http404("No such revision.")
@@ -357,7 +348,7 @@ def revision_detail(request: StaffRequest, post_id: int, number: int, keys: Edit
 @editor_page
 @require_POST
 def revision_purge(request: StaffRequest, post_id: int, number: int, keys: EditorKeys) -> HttpResponse:
-    post = _post_or_404(post_id)
+    post = access_post_for_editor(actor=request.user, post_id=post_id)
     revision = post.revisions.filter(number=number).first()
     if revision is None:
         raise Http404("No such revision.")
@@ -372,7 +363,7 @@ def revision_purge(request: StaffRequest, post_id: int, number: int, keys: Edito
 @editor_page
 @require_POST
 def submit(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
-    post = _post_or_404(post_id)
+    post = access_post_for_editor(actor=request.user, post_id=post_id)
     try:
         actions.do_submit_post(actor=request.user, post=post, keys=keys)
     except WorkflowError as error:
@@ -383,7 +374,7 @@ def submit(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpRespons
 @editor_page
 @require_POST
 def approve(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
-    post = _post_or_404(post_id)
+    post = access_post_for_editor(actor=request.user, post_id=post_id)
     form = ApproveForm(request.POST)
     if not form.is_valid():
         return _render_post(request, post, keys, approve_form=form, status=400)
@@ -402,7 +393,7 @@ def approve(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpRespon
 @editor_page
 @require_POST
 def rearm(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
-    post = _post_or_404(post_id)
+    post = access_post_for_editor(actor=request.user, post_id=post_id)
     try:
         actions.do_rearm_schedule(actor=request.user, post=post, keys=keys)
     except WorkflowError as error:
@@ -413,7 +404,7 @@ def rearm(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpResponse
 @editor_page
 @require_POST
 def send_back(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
-    post = _post_or_404(post_id)
+    post = access_post_for_editor(actor=request.user, post_id=post_id)
     form = SendBackForm(request.POST)
     if not form.is_valid():
         return _render_post(request, post, keys, send_back_form=form, status=400)
@@ -427,7 +418,7 @@ def send_back(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpResp
 @editor_page
 @require_POST
 def retract(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
-    post = _post_or_404(post_id)
+    post = access_post_for_editor(actor=request.user, post_id=post_id)
     form = RetractForm(request.POST)
     if not form.is_valid():
         return _render_post(request, post, keys, retract_form=form, status=400)
@@ -446,7 +437,7 @@ def retract(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpRespon
 @editor_page
 @require_POST
 def redact(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
-    post = _post_or_404(post_id)
+    post = access_post_for_editor(actor=request.user, post_id=post_id)
     form = FlagForm(request.POST)
     if not form.is_valid():
         return _render_post(request, post, keys, problems=[_("Choose a flag to redact.")], status=400)
@@ -460,7 +451,7 @@ def redact(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpRespons
 @editor_page
 @require_POST
 def keep(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
-    post = _post_or_404(post_id)
+    post = access_post_for_editor(actor=request.user, post_id=post_id)
     key = request.POST.get("key", "")
     form = KeepFlagForm(request.POST, auto_id=keep_form_id(key))
     if not form.is_valid():
@@ -544,7 +535,7 @@ class MediaUploadHandler(FileUploadHandler):
 @csrf_exempt  # the token is checked below, once the body is parsed by the handler above
 @require_POST
 def media_upload(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
-    post = _post_or_404(post_id)
+    post = access_post_for_editor(actor=request.user, post_id=post_id)
     handler = MediaUploadHandler(request, max_bytes=settings.CLARION_MAX_MEDIA_BYTES)
     request.upload_handlers = [handler]
     data, files = request.POST, request.FILES
@@ -576,7 +567,7 @@ def media_upload(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpR
 @editor_page
 @require_POST
 def media_remove(request: StaffRequest, post_id: int, media_id: int, keys: EditorKeys) -> HttpResponse:
-    post = _post_or_404(post_id)
+    post = access_post_for_editor(actor=request.user, post_id=post_id)
     item = post.media.filter(pk=media_id).first()
     if item is None:
         raise Http404("No such file.")
@@ -591,10 +582,7 @@ def media_remove(request: StaffRequest, post_id: int, media_id: int, keys: Edito
 @require_GET
 def media_file(request: StaffRequest, name: str, keys: EditorKeys) -> HttpResponse:
     """Serve a post's scrubbed file to editors, decrypted, published or not (never the original)."""
-    token, _dot, extension = name.partition(".")
-    item = Media.objects.filter(token=token, extension=f".{extension}").first()
-    if item is None:
-        raise Http404("No such file.")
+    item = access_media_for_editor(actor=request.user, name=name)
     try:
         data = actions.open_media(item, keys)
     except (OSError, ValueError, vault.DecryptionError):
@@ -611,15 +599,13 @@ def media_file(request: StaffRequest, name: str, keys: EditorKeys) -> HttpRespon
 @require_http_methods(["GET", "POST"])
 def draft_from_tip(request: StaffRequest, tip_id: uuid.UUID, keys: EditorKeys) -> HttpResponse:
     """Show a tip's passages to an editor who reviews it; start a draft quoting only those ticked."""
-    if not is_reviewer(request.user):
-        raise Http404("No tip with this id is open to you.")
-    tip = access_tip_for_reviewer(user=request.user, tip_id=tip_id)
+    tip = access_tip_for_reviewer(actor=request.user, tip_id=tip_id)
     try:
         passages = source_passages(tip=tip, user=request.user, keypair=keys.personal)  # type: ignore[arg-type]  # editor_page holds it
     except vault.DecryptionError:
         return render(request, "publishing/staff/locked.html", {"message": LOCKED}, status=403)
     form = DraftFromTipForm(request.POST or None, passages=passages)
-    reference = CaseFile.objects.filter(tip=tip).values_list("reference", flat=True).first() or ""
+    reference = case_references_for_reviewer(actor=request.user, tips=[tip]).get(tip.pk, "")
     rows = list(zip(form["passages"], passages, strict=True))
     context = {"form": form, "tip": tip, "reference": reference, "rows": rows}
     if request.method != "POST":

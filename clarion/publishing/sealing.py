@@ -73,7 +73,7 @@ class EditorKeys:
         if self.personal is None:
             return None
         try:
-            access_tip_for_reviewer(user=self.user, tip_id=tip.pk)
+            access_tip_for_reviewer(actor=self.user, tip_id=tip.pk)
             return unlock_tip_for_reviewer(tip=tip, user=self.user, keypair=self.personal).case
         except (Http404, vault.DecryptionError):
             return None

@@ -75,7 +75,7 @@ def source_words_for(*, tips: Iterable[Tip], user: User, keypair: KeyPair | None
             unreadable.append(tip)
             continue
         try:
-            access_tip_for_reviewer(user=user, tip_id=tip.pk)
+            access_tip_for_reviewer(actor=user, tip_id=tip.pk)
             passages = source_passages(tip=tip, user=user, keypair=keypair)
         except (Http404, vault.DecryptionError):
             unreadable.append(tip)

@@ -24,8 +24,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from clarion.publishing import media_store, structured_data
+from clarion.publishing.access import access_media_for_reader, access_post_for_reader
 from clarion.publishing.caching import mark_public, public_page
-from clarion.publishing.models import Category, Media, Post, PublishedMedia, SiteSettings, Tag
+from clarion.publishing.models import Category, Media, Post, SiteSettings, Tag
 from clarion.publishing.rendering import media_written_in
 from clarion.publishing.search import search_posts
 
@@ -42,20 +43,6 @@ MEDIA_MAX_AGE = 300
 
 def _public_posts() -> QuerySet[Post]:
     return Post.objects.listed().select_related("published_revision", "category")
-
-
-def access_post_for_reader(*, slug: str, page: bool = False) -> Post:
-    """Return a published post (or static page) by slug; Http404 for drafts and unknown slugs alike."""
-    kind_filter = Q(kind=Post.Kind.PAGE) if page else ~Q(kind=Post.Kind.PAGE)
-    post = (
-        Post.objects.public()
-        .filter(kind_filter, slug=slug)
-        .select_related("published_revision", "category", "byline_editor")
-        .first()
-    )
-    if post is None:
-        raise Http404("No such post.")
-    return post
 
 
 def _paginate(request: HttpRequest, posts: QuerySet[Post]) -> Page[Post]:
@@ -214,18 +201,7 @@ def media(request: HttpRequest, name: str) -> HttpResponseBase:
     A file only in a draft, in a revision waiting for approval, or in a revision no longer
     published is not served here: editors preview drafts on their own pages, decrypted.
     """
-    token, _, extension = name.partition(".")
-    item = Media.objects.filter(token=token, extension=f".{extension}").select_related("post").first()
-    if item is None:
-        raise Http404("No such file.")
-    post = item.post
-    public = (
-        post.is_public
-        and not (post.is_retracted and post.retraction_withdraws_text)
-        and PublishedMedia.objects.filter(revision_id=post.published_revision_id, media=item).exists()  # type: ignore[misc]  # None matches no row
-    )
-    if not public:
-        raise Http404("No such file.")
+    item = access_media_for_reader(name=name)
     try:
         handle = open(media_store.path_of(item.filename), "rb")  # FileResponse closes it
     except (OSError, ValueError):

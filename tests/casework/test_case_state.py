@@ -130,7 +130,7 @@ def test_a_conflict_denies_even_if_a_wrap_is_made_again(reviewer, reviewer_clien
     from django.http import Http404
 
     with pytest.raises(Http404):
-        access_tip_for_reviewer(user=reviewer, tip_id=sent.tip.pk)
+        access_tip_for_reviewer(actor=reviewer, tip_id=sent.tip.pk)
 
 
 def test_a_tip_still_arrives_when_an_admin_removed_every_new_status(channel):

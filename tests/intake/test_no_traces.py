@@ -95,8 +95,9 @@ def decrypted_file_digests(server: LiveServer, receipt: str) -> list[str]:
     script = f"""
 import hashlib
 from clarion import vault
-from clarion.intake.actions import access_tip_for_source, blob_store
-access = access_tip_for_source(vault.normalise_receipt({receipt!r}))
+from clarion.intake.access import access_tip_for_source
+from clarion.intake.actions import blob_store
+access = access_tip_for_source(receipt=vault.normalise_receipt({receipt!r}))
 for tip_file in access.tip.files.order_by("created_at", "pk"):
     digest = hashlib.sha256()
     with blob_store().open(tip_file.blob) as blob:
