@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,7 +35,7 @@ from clarion.casework.models import (
     Triage,
     new_reference,
 )
-from clarion.intake.actions import blob_store
+from clarion.intake.actions import blob_store, do_add_message
 from clarion.intake.models import Channel, KeyWrap, Message, Tip, TipFile
 from clarion.intake.uploads import EncryptedUpload
 
@@ -88,9 +89,8 @@ def do_open_case_file(*, tip: Tip) -> CaseFile:
 
 
 def case_file_of(tip: Tip) -> CaseFile:
-    """Return the tip's case file, opening one for a tip that predates casework."""
-    case = CaseFile.objects.select_related("status", "assignee").filter(pk=tip.pk).first()
-    return case if case is not None else do_open_case_file(tip=tip)
+    """Return the tip's case file, opened with the tip (`signal_handlers`); a read, never a write."""
+    return get_object_or_404(CaseFile.objects.select_related("status", "assignee"), pk=tip.pk)
 
 
 def do_record_tip_read(*, actor: User, tip: Tip) -> None:
@@ -120,29 +120,10 @@ def do_send_reviewer_message(
     second deadline. Both move the case's next deadline.
     """
     now = timezone.now()
-    recipient = [tip.conversation_public_key]
     with transaction.atomic():
-        msg = Message.objects.create(
-            tip=tip,
-            author=Message.Author.REVIEWER,
-            sent_by=actor,
-            created_at=now,
-            body=vault.encrypt(message.encode(), recipient),
-        )
-        TipFile.objects.bulk_create(
-            TipFile(
-                tip=tip,
-                message=msg,
-                blob=upload.blob,
-                name=vault.encrypt(upload.name.encode(), recipient),
-                size=upload.size,
-                created_at=now,
-            )
-            for upload in uploads
-        )
-        Tip.objects.filter(pk=tip.pk).update(last_activity_at=now)
+        msg = do_add_message(tip=tip, author=Message.Author.REVIEWER, sent_by=actor, message=message, uploads=uploads)
         ReadMarker.objects.update_or_create(tip=tip, user=actor, defaults={"read_at": now})
-        case = case_file_of(tip)
+        case = _locked_case(tip)
         case.acknowledged_at = case.acknowledged_at or now
         if gives_feedback:
             case.feedback_given_at = case.feedback_given_at or now
@@ -177,14 +158,6 @@ class ClosureRecord:
     actions_taken: str
 
 
-class _Unchanged:
-    def __repr__(self) -> str:
-        return "UNCHANGED"
-
-
-UNCHANGED: Any = _Unchanged()
-
-
 def _locked_case(tip: Tip) -> CaseFile:
     """Lock the tip's case row and return it as the last writer left it.
 
@@ -196,88 +169,117 @@ def _locked_case(tip: Tip) -> CaseFile:
     return CaseFile.objects.select_for_update().get(pk=tip.pk)
 
 
-def do_update_case(
-    *,
-    actor: User,
-    tip: Tip,
-    status: Status | None = None,
-    labels: Iterable[Label] | None = None,
-    assignee: Any = UNCHANGED,
-    important: bool | None = None,
-    triage: TriageRecord | None = None,
-    reopen_reason: str = "",
-) -> CaseFile:
-    """Change a tip's casework state: the one write path for status, labels, assignee and flag.
+def _touch(case: CaseFile, *fields: str) -> None:
+    case.updated_at = timezone.now()
+    case.save(update_fields=[*fields, "updated_at"])
 
-    ISO 37002 rules: a tip leaves a 'new' status only once triage is recorded; it enters a
-    closed status only through a closure that a second reader approved (`do_approve_closure`),
-    never here; it leaves a closed status only with a reason. Raise CaseRuleError, changing
-    nothing, when a rule is not met.
+
+def do_change_case_status(*, actor: User, tip: Tip, status: Status, reopen_reason: str = "") -> CaseFile:
+    """Move the tip to another status that is not a closed one, under ISO 37002's rules.
+
+    A tip leaves a 'new' status only once its triage is recorded (`do_record_triage`); it enters
+    a closed status only through a closure a second reader approved (`do_approve_closure`),
+    never here; it leaves a closed status only with a reason, kept with the closure it undoes.
+    Raise CaseRuleError, changing nothing, when a rule is not met.
     """
-    now = timezone.now()
     with transaction.atomic():
         case = _locked_case(tip)
         old_status = case.status
-        changes: list[str] = []
-
-        if status is not None and status != old_status:
-            leaving_new = old_status.kind == Status.Kind.NEW and status.kind != Status.Kind.NEW
-            if leaving_new and triage is None and not case.triages.exists():
-                raise CaseRuleError(
-                    "triage_category", f"Record the triage before moving this tip out of “{old_status.name}”."
-                )
-            closing = status.kind == Status.Kind.CLOSED and old_status.kind != Status.Kind.CLOSED
-            if closing:
-                raise CaseRuleError("status", CLOSE_IN_TWO_STEPS)
-            reopening = old_status.kind == Status.Kind.CLOSED and status.kind != Status.Kind.CLOSED
-            if reopening and not reopen_reason.strip():
-                raise CaseRuleError("reopen_reason", "Give the reason for reopening this closed tip.")
-            if reopening:
-                last_closure = case.closures.approved().order_by("-approved_at", "-pk").first()
-                if last_closure is not None:
-                    last_closure.reopened_at = now
-                    last_closure.reopened_by = actor
-                    last_closure.reopen_reason = _seal_to_case(tip, reopen_reason)
-                    last_closure.save(update_fields=["reopened_at", "reopened_by", "reopen_reason"])
-                case.destroy_after = None
-                case.destruction_warned = False
-                changes.append("reopened")
-            case.status = status
-            changes.append(f"status {old_status.slug} -> {status.slug}")
-
-        if triage is not None:
-            Triage.objects.create(
-                case=case,
-                category=triage.category,
-                in_scope=triage.in_scope,
-                priority=triage.priority,
-                outcome=triage.outcome,
-                reasons=_seal_to_case(tip, triage.reasons),
-                recorded_by=actor,
-                recorded_at=now,
+        if status == old_status:
+            return case
+        if old_status.kind == Status.Kind.NEW and status.kind != Status.Kind.NEW and not case.triages.exists():
+            raise CaseRuleError(
+                "triage_category", f"Record the triage before moving this tip out of “{old_status.name}”."
             )
-            changes.append("triage recorded")
+        if status.kind == Status.Kind.CLOSED and old_status.kind != Status.Kind.CLOSED:
+            raise CaseRuleError("status", CLOSE_IN_TWO_STEPS)
+        detail = f"status {old_status.slug} -> {status.slug}"
+        if old_status.kind == Status.Kind.CLOSED and status.kind != Status.Kind.CLOSED:
+            _reopen(actor=actor, case=case, reason=reopen_reason)
+            detail = f"reopened; {detail}"
+        case.status = status
+        _touch(case, "status", "destroy_after", "destruction_warned")
+        audit.record(actor=actor, action="case.status_changed", tip_id=tip.pk, detail=detail)
+    return case
 
-        if labels is not None:
-            new_labels = set(labels)
-            if new_labels != set(case.labels.all()):
-                case.labels.set(new_labels)
-                changes.append("labels " + ",".join(sorted(str(label.pk) for label in new_labels)))
 
-        if assignee is not UNCHANGED and assignee != case.assignee:
-            if assignee is not None and not may_read_tip(user=assignee, tip=tip):
-                raise CaseRuleError("assignee", "Assign the tip to someone who can read it (share it with them first).")
-            case.assignee = assignee
-            changes.append(f"assignee {assignee.pk if assignee else '-'}")
+def _reopen(*, actor: User, case: CaseFile, reason: str) -> None:
+    """Record why a closed tip reopens, on the closure it undoes, and stop its retention clock."""
+    if not reason.strip():
+        raise CaseRuleError("reopen_reason", "Give the reason for reopening this closed tip.")
+    last_closure = case.closures.approved().order_by("-approved_at", "-pk").first()
+    if last_closure is not None:
+        last_closure.reopened_at = timezone.now()
+        last_closure.reopened_by = actor
+        last_closure.reopen_reason = _seal_to_case(case.tip, reason)
+        last_closure.save(update_fields=["reopened_at", "reopened_by", "reopen_reason"])
+    case.destroy_after = None
+    case.destruction_warned = False
 
-        if important is not None and important != case.important:
-            case.important = important
-            changes.append(f"important {'yes' if important else 'no'}")
 
-        if changes:
-            case.updated_at = now
-            case.save()
-            audit.record(actor=actor, action="case.updated", tip_id=tip.pk, detail="; ".join(changes))
+def do_record_triage(*, actor: User, tip: Tip, triage: TriageRecord) -> Triage:
+    """Record the tip's triage (ISO 37002), its reasons encrypted to the case key."""
+    with transaction.atomic():
+        case = _locked_case(tip)
+        record = Triage.objects.create(
+            case=case,
+            category=triage.category,
+            in_scope=triage.in_scope,
+            priority=triage.priority,
+            outcome=triage.outcome,
+            reasons=_seal_to_case(tip, triage.reasons),
+            recorded_by=actor,
+            recorded_at=timezone.now(),
+        )
+        _touch(case)
+        audit.record(actor=actor, action="case.triaged", tip_id=tip.pk, detail=f"triage {record.pk}")
+    return record
+
+
+def do_set_case_labels(*, actor: User, tip: Tip, labels: Iterable[Label]) -> CaseFile:
+    """Make `labels` exactly the tip's labels."""
+    new_labels = set(labels)
+    with transaction.atomic():
+        case = _locked_case(tip)
+        if new_labels == set(case.labels.all()):
+            return case
+        case.labels.set(new_labels)
+        _touch(case)
+        detail = "labels " + ",".join(sorted(str(label.pk) for label in new_labels))
+        audit.record(actor=actor, action="case.labels_set", tip_id=tip.pk, detail=detail)
+    return case
+
+
+def do_assign_case(*, actor: User, tip: Tip, assignee: User | None) -> CaseFile:
+    """Assign the tip to someone who can read it, or to nobody; raise CaseRuleError otherwise."""
+    with transaction.atomic():
+        case = _locked_case(tip)
+        if assignee == case.assignee:
+            return case
+        if assignee is not None and not may_read_tip(user=assignee, tip=tip):
+            raise CaseRuleError("assignee", "Assign the tip to someone who can read it (share it with them first).")
+        case.assignee = assignee
+        _touch(case, "assignee")
+        audit.record(
+            actor=actor, action="case.assigned", tip_id=tip.pk, detail=f"assignee {assignee.pk if assignee else '-'}"
+        )
+    return case
+
+
+def do_mark_case_important(*, actor: User, tip: Tip, important: bool) -> CaseFile:
+    """Flag the tip as important in the inbox, or take the flag off."""
+    with transaction.atomic():
+        case = _locked_case(tip)
+        if important == case.important:
+            return case
+        case.important = important
+        _touch(case, "important")
+        audit.record(
+            actor=actor,
+            action="case.marked_important",
+            tip_id=tip.pk,
+            detail=f"important {'yes' if important else 'no'}",
+        )
     return case
 
 

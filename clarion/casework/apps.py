@@ -8,7 +8,7 @@ class CaseworkConfig(AppConfig):
 
     def ready(self) -> None:
         from clarion import schedule
-        from clarion.casework import receivers  # noqa: F401 - connects the new-tip receiver
+        from clarion.casework import signal_handlers  # noqa: F401 - opens a case file for each new tip
         from clarion.casework.tasks import apply_retention, send_deadline_reminders
 
         schedule.register(send_deadline_reminders, every=3600)

@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Any, BinaryIO
 
 from clarion import vault
+from clarion.intake.content import decrypt_text
 from clarion.intake.models import Tip
 from clarion.vault import AgeIdentityStr, AgeRecipientStr, BlobStore
 
@@ -126,7 +127,7 @@ def write_export(
     names: list[dict[str, Any]] = [
         {
             "file": f"files/{index:04d}.age",
-            "name": vault.decrypt(bytes(tip_file.name), [tip_identities["conversation"]]).decode(),
+            "name": decrypt_text(tip_file.name, [tip_identities["conversation"]]),
             "size": tip_file.size,
             "sent": tip_file.created_at.isoformat(),
         }

@@ -34,7 +34,7 @@ CURSOR_SALT = "clarion.casework.inbox.cursor"
 STALE_CURSOR = _("That page link is out of date or damaged, so the inbox starts again from the first page.")
 
 
-def _same(value: Any) -> Any:  # noqa: ANN401 - a sort value as JSON holds it
+def _same(value: Any) -> Any:
     return value
 
 
@@ -54,7 +54,7 @@ class SortKey:
     nullable: bool = False  # empty values sort last
     parse: Callable[[Any], Any] = dataclasses.field(default=_same, compare=False)
 
-    def value_of(self, case: CaseFile) -> Any:  # noqa: ANN401 - a time, a number or a text
+    def value_of(self, case: CaseFile) -> Any:
         value: Any = case
         for part in self.field.split("__"):
             value = getattr(value, part, None)
@@ -72,7 +72,7 @@ class SortKey:
             ordered = column.asc(nulls_last=True) if self.nullable else column.asc()
         return ordered, "pk" if forward else "-pk"
 
-    def after(self, value: Any, pk: uuid.UUID) -> Q:  # noqa: ANN401
+    def after(self, value: Any, pk: uuid.UUID) -> Q:
         """Return the rows that come after (value, pk) in this order."""
         name = self.field
         if value is None:  # only empties, which come last, follow an empty value
@@ -85,7 +85,7 @@ class SortKey:
         # The first condition repeats what the second implies, as a range the index can seek to.
         return Q(**{f"{name}__{reach}": value}) & later
 
-    def before(self, value: Any, pk: uuid.UUID) -> Q:  # noqa: ANN401
+    def before(self, value: Any, pk: uuid.UUID) -> Q:
         """Return the rows that come before (value, pk) in this order."""
         name = self.field
         if value is None:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import TYPE_CHECKING, Any
 
+from django.db import transaction
 from django.http import FileResponse, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -47,7 +48,7 @@ from clarion.casework.forms import (
 )
 from clarion.casework.inbox import DEFAULT_SORT, InboxPage
 from clarion.casework.models import CaseFile
-from clarion.casework.reading import decrypt_tip_for_reviewer
+from clarion.casework.tip_view import decrypt_tip_for_reviewer
 from clarion.intake.actions import blob_store
 from clarion.intake.downloads import decrypted_download
 from clarion.intake.models import Tip
@@ -264,6 +265,22 @@ def add_note(request: StaffRequest, tip_id: uuid.UUID) -> HttpResponse:
     return redirect(reverse("casework:tip", args=[tip.pk]) + "#notes-title")
 
 
+def _change_case(actor: Any, tip: Tip, form: CaseForm) -> None:
+    """Apply what the case form changed, one action per change; the triage first, which a status may need."""
+    data, changed = form.cleaned_data, set(form.changed_data)
+    triage = form.triage()
+    if triage is not None:
+        actions.do_record_triage(actor=actor, tip=tip, triage=triage)
+    if "status" in changed:
+        actions.do_change_case_status(actor=actor, tip=tip, status=data["status"], reopen_reason=data["reopen_reason"])
+    if "labels" in changed:
+        actions.do_set_case_labels(actor=actor, tip=tip, labels=data["labels"])
+    if "assignee" in changed:
+        actions.do_assign_case(actor=actor, tip=tip, assignee=data["assignee"])
+    if "important" in changed:
+        actions.do_mark_case_important(actor=actor, tip=tip, important=data["important"])
+
+
 @staff_page
 @require_POST
 @_handle_locked
@@ -272,18 +289,9 @@ def update_case(request: StaffRequest, tip_id: uuid.UUID) -> HttpResponse:
     case = actions.case_file_of(tip)
     form = _case_form(tip, case, request.POST)
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            actions.do_update_case(
-                actor=request.user,
-                tip=tip,
-                status=data["status"],
-                labels=data["labels"],
-                assignee=data["assignee"],
-                important=data["important"],
-                triage=form.triage(),
-                reopen_reason=data["reopen_reason"],
-            )
+            with transaction.atomic():
+                _change_case(request.user, tip, form)
         except actions.CaseRuleError as error:
             form.add_error(error.field, error.message)
         else:

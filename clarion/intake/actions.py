@@ -16,10 +16,12 @@ from clarion.accounts.keys import kdf_params
 from clarion.accounts.models import KeyCustody, Organisation
 from clarion.accounts.notifications import Event, send_notice
 from clarion.accounts.roles import REVIEWER
+from clarion.intake.content import Submission, decrypt_submission, decrypt_text, encrypt_submission, encrypt_text
 from clarion.intake.form_tokens import RECEIPT_PICKUP_SECONDS, FormToken
 from clarion.intake.models import Channel, KeyWrap, Message, Question, SentForm, Tip, TipFile
+from clarion.intake.signals import tip_submitted
 from clarion.intake.uploads import EncryptedUpload
-from clarion.vault import AgeIdentityStr, AgeRecipientStr, BlobStore, Receipt, ReceiptKeys, TipKeys
+from clarion.vault import AgeIdentityStr, BlobStore, Receipt, ReceiptKeys, TipKeys
 from clarion.web.hashing import hashing_slot
 
 
@@ -43,10 +45,6 @@ def _notify_readers(event: Event, user_ids: list[int]) -> None:
     """Queue a content-free email to the tip's readers once the transaction has committed."""
     if user_ids:
         transaction.on_commit(lambda: send_notice.enqueue(user_ids=user_ids, event=event.value))
-
-
-def _encrypt_json(value: Any, recipient: AgeRecipientStr) -> bytes:
-    return vault.encrypt(json.dumps(value, ensure_ascii=False).encode(), [recipient])
 
 
 def _reader_wraps(tip: Tip, keys: TipKeys) -> list[KeyWrap]:
@@ -83,6 +81,7 @@ def _reader_wraps(tip: Tip, keys: TipKeys) -> list[KeyWrap]:
 def _file_rows(
     tip: Tip, uploads: Sequence[tuple[Question | None, EncryptedUpload]], message: Message | None = None
 ) -> list[TipFile]:
+    """Build the rows of files already encrypted in the store; their names are encrypted here."""
     now = timezone.now()
     return [
         TipFile(
@@ -90,7 +89,7 @@ def _file_rows(
             message=message,
             question=question,
             blob=upload.blob,
-            name=vault.encrypt(upload.name.encode(), [tip.conversation_public_key]),
+            name=encrypt_text(upload.name, tip.conversation_public_key),
             size=upload.size,
             created_at=now,
         )
@@ -121,7 +120,7 @@ def do_submit_tip(
     posted before (a reload or a double click, possibly at the same moment).
     """
     now = timezone.now()
-    answers_ciphertext = _encrypt_json({"answers": answers, "message": message}, keys.conversation.recipient)
+    answers_ciphertext = encrypt_submission(Submission(answers=answers, message=message), keys.conversation.recipient)
     while True:
         receipt = vault.generate_receipt()
         receipt_keys = derive_receipt(receipt)
@@ -154,6 +153,7 @@ def do_submit_tip(
                 tip.save(force_insert=True)
                 KeyWrap.objects.bulk_create(wraps)
                 TipFile.objects.bulk_create(files)
+                tip_submitted.send(sender=Tip, tip=tip)
                 _notify_readers(Event.NEW_TIP, [wrap.user_id for wrap in wraps if wrap.user_id])
         except IntegrityError:
             if SentForm.objects.filter(id=form.row_id).exists():
@@ -207,18 +207,37 @@ class SourceAccess:
     conversation_identity: AgeIdentityStr
 
 
-def do_send_source_message(*, tip: Tip, message: str, uploads: Sequence[EncryptedUpload]) -> Message:
-    """Add a source's follow-up message and files to their tip."""
+def do_add_message(
+    *,
+    tip: Tip,
+    author: Message.Author,
+    message: str,
+    uploads: Sequence[EncryptedUpload],
+    sent_by: Any = None,  # a User, for a reviewer's message
+) -> Message:
+    """Add a message and its files (already encrypted in the store) to the tip's conversation.
+
+    The one write path of the conversation, either way: the text and the file names are
+    encrypted to the conversation key, and the tip counts as active now.
+    """
     now = timezone.now()
     with transaction.atomic():
         msg = Message.objects.create(
             tip=tip,
-            author=Message.Author.SOURCE,
+            author=author,
+            sent_by=sent_by,
             created_at=now,
-            body=vault.encrypt(message.encode(), [tip.conversation_public_key]),
+            body=encrypt_text(message, tip.conversation_public_key),
         )
         TipFile.objects.bulk_create(_file_rows(tip, [(None, upload) for upload in uploads], message=msg))
         Tip.objects.filter(pk=tip.pk).update(last_activity_at=now)
+    return msg
+
+
+def do_send_source_message(*, tip: Tip, message: str, uploads: Sequence[EncryptedUpload]) -> Message:
+    """Add a source's follow-up message and files to their tip, and tell its readers."""
+    with transaction.atomic():
+        msg = do_add_message(tip=tip, author=Message.Author.SOURCE, message=message, uploads=uploads)
         readers = tip.key_wraps.filter(holder=KeyWrap.Holder.REVIEWER).values_list("user_id", flat=True)
         _notify_readers(Event.SOURCE_MESSAGE, list(readers))
     return msg
@@ -254,29 +273,31 @@ def decrypt_tip_for_source(access: SourceAccess) -> DecryptedTip:
     """Decrypt what the source may read: their submission and the conversation both ways."""
     identity = [access.conversation_identity]
     tip = access.tip
-    content = json.loads(vault.decrypt(bytes(tip.answers), identity))
+    submission = decrypt_submission(tip.answers, identity)
     messages = list(tip.messages.all())
     from_reviewer = {msg.pk for msg in messages if msg.author == Message.Author.REVIEWER}
     files_by_message: dict[int | None, list[SourceViewFile]] = {}
     for tip_file in tip.files.all():
-        name = vault.decrypt(bytes(tip_file.name), identity).decode()
         files_by_message.setdefault(tip_file.message_id, []).append(
             SourceViewFile(
-                id=tip_file.pk, name=name, size=tip_file.size, downloadable=tip_file.message_id in from_reviewer
+                id=tip_file.pk,
+                name=decrypt_text(tip_file.name, identity),
+                size=tip_file.size,
+                downloadable=tip_file.message_id in from_reviewer,
             )
         )
     conversation = [
         ConversationEntry(
             author=msg.author,
             created_at=msg.created_at,
-            text=vault.decrypt(bytes(msg.body), identity).decode(),
+            text=decrypt_text(msg.body, identity),
             files=files_by_message.get(msg.pk, []),
         )
         for msg in messages
     ]
     return DecryptedTip(
-        answers=content["answers"],
-        message=content["message"],
+        answers=submission.answers,
+        message=submission.message,
         files=files_by_message.get(None, []),
         conversation=conversation,
     )

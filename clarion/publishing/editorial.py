@@ -45,6 +45,7 @@ from clarion.intake.views import EXPIRED_FORM, csrf_failed
 from clarion.publishing import actions
 from clarion.publishing.access import access_media_for_editor, access_post_for_editor, posts_for_editor
 from clarion.publishing.actions import Locked, Purged, WorkflowError
+from clarion.publishing.actions.common import LOCKED_LATEST
 from clarion.publishing.content import RevisionContent
 from clarion.publishing.forms import (
     SLUG_TAKEN,
@@ -62,7 +63,7 @@ from clarion.publishing.models import Media, Post, RedactionCheck, Revision
 from clarion.publishing.redaction import LABELS, FlagKind
 from clarion.publishing.rendering import media_written_in, render_markdown
 from clarion.publishing.sealing import EditorKeys, NoPublishingKey, unlock_publishing_key
-from clarion.publishing.sources import source_passages
+from clarion.publishing.tip_passages import source_passages
 from clarion.web.decorators import editor_required
 from clarion.web.staff_identity import held_identity
 from clarion.web.staff_request import StaffRequest
@@ -294,7 +295,7 @@ def _render_post(
     latest = post.latest_revision
     approval_problems: list[str] = []
     if post.state == Post.State.IN_REVIEW and latest is not None:
-        # Also re-runs the redaction check as this editor sees the linked tips.
+        # From the stored check: opening the page changes nothing (approving runs the check again).
         approval_problems = actions.approval_problems(actor=request.user, post=post, revision=latest, keys=keys)
     opened = open_for(latest, keys) if latest else None
     check, flags, decisions = _flags_for_page(post, latest, keys, keep_form)
@@ -369,6 +370,22 @@ def submit(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpRespons
     except WorkflowError as error:
         return _render_post(request, post, keys, problems=[str(error)], status=400)
     return redirect(_post_url(post))
+
+
+@editor_page
+@require_POST
+def run_check(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
+    post = access_post_for_editor(actor=request.user, post_id=post_id)
+    latest = post.latest_revision
+    if latest is None:
+        raise Http404("No revision to check.")
+    try:
+        actions.do_run_redaction_check(revision=latest, actor=request.user, keys=keys)
+    except Locked:
+        return _render_post(request, post, keys, problems=[str(LOCKED_LATEST)], status=403)
+    except Purged:
+        return _render_post(request, post, keys, problems=[_("This revision was purged.")], status=400)
+    return redirect(_post_url(post, "redaction"))
 
 
 @editor_page

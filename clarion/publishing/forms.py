@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from clarion.publishing.content import RevisionContent
 from clarion.publishing.models import Category, Post, Tag
-from clarion.publishing.sources import Passage
+from clarion.publishing.tip_passages import Passage
 
 TEXT_MAX_CHARS = 100_000
 NOTE_MAX_CHARS = 10_000

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from clarion.publishing.actions import publish_due
+from clarion.publishing.actions import do_publish_due_posts
 
 
 @task()
 def publish_scheduled_posts() -> int:
     """Publish the scheduled posts whose time has come; return how many."""
-    return publish_due()
+    return do_publish_due_posts()

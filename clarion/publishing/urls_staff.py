@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:post_id>/revisions/<int:number>/purge/", editorial.revision_purge, name="revision_purge"),
     path("<int:post_id>/rearm/", editorial.rearm, name="rearm"),
     path("<int:post_id>/submit/", editorial.submit, name="submit"),
+    path("<int:post_id>/check/", editorial.run_check, name="check"),
     path("<int:post_id>/approve/", editorial.approve, name="approve"),
     path("<int:post_id>/send-back/", editorial.send_back, name="send_back"),
     path("<int:post_id>/retract/", editorial.retract, name="retract"),

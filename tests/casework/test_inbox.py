@@ -9,7 +9,13 @@ from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext
 
 from clarion import vault
-from clarion.casework.actions import do_update_case
+from clarion.casework.actions import (
+    do_assign_case,
+    do_change_case_status,
+    do_mark_case_important,
+    do_record_triage,
+    do_set_case_labels,
+)
 from clarion.casework.inbox import PAGE_SIZE, SORTS
 from clarion.casework.models import CaseFile, Label, Status
 from clarion.intake.models import Channel
@@ -72,12 +78,15 @@ def test_unread_marks_tips_until_opened_and_again_after_new_activity(reviewer_cl
 def test_filters_by_status_label_assignee_and_channel(reviewer, reviewer_client, channel):
     first, second = send_tip(channel), send_tip(channel)
     label = Label.objects.create(name="urgent")
-    do_update_case(actor=reviewer, tip=first.tip, labels=[label], assignee=reviewer, important=True)
+    do_set_case_labels(actor=reviewer, tip=first.tip, labels=[label])
+    do_assign_case(actor=reviewer, tip=first.tip, assignee=reviewer)
+    do_mark_case_important(actor=reviewer, tip=first.tip, important=True)
     in_review = Status.objects.get(slug="in-review")
     from clarion.casework.actions import TriageRecord
 
     triage = TriageRecord("Safety", True, "high", "investigate", "clear")
-    do_update_case(actor=reviewer, tip=second.tip, status=in_review, triage=triage)
+    do_record_triage(actor=reviewer, tip=second.tip, triage=triage)
+    do_change_case_status(actor=reviewer, tip=second.tip, status=in_review)
     ref1, ref2 = first.tip.case.reference, second.tip.case.reference
 
     def listed(query: str) -> set[str]:
@@ -173,9 +182,10 @@ def test_a_page_link_of_another_sort_shows_the_first_page(reviewer_client, chann
 
 
 def make_more_cases(template, count: int) -> None:  # noqa: ANN001
-    """Copy a tip's rows (ciphertext and wraps alike) `count` times: cheaper than submitting."""
+    """Copy a tip's rows (ciphertext, wraps and case file alike) `count` times: cheaper than submitting."""
     import uuid
 
+    from clarion.casework.actions import do_open_case_file
     from clarion.intake.models import KeyWrap, Tip
 
     wraps = list(KeyWrap.objects.filter(tip=template))
@@ -184,6 +194,7 @@ def make_more_cases(template, count: int) -> None:  # noqa: ANN001
         tip.pk = uuid.uuid4()
         tip.lookup_id = uuid.uuid4().hex
         tip.save(force_insert=True)
+        do_open_case_file(tip=tip)
         for wrap in wraps:
             KeyWrap.objects.create(
                 tip=tip, holder=wrap.holder, user=wrap.user, recipient=wrap.recipient, wrapped=wrap.wrapped

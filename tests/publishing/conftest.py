@@ -182,7 +182,7 @@ class PostFactory:
         author = revision.created_by
         approver = self.approver_for(post, author)
         approver_keys = keys_for(approver)
-        result = actions.run_redaction_check(revision=revision, actor=approver, keys=approver_keys)
+        result = actions.do_run_redaction_check(revision=revision, actor=approver, keys=approver_keys)
         author_keys = keys_for(author)
         for flag in actions.open_flags(result.flags, actions.decisions_of(post, approver_keys)):
             actions.do_keep_flagged(

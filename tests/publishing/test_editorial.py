@@ -139,10 +139,10 @@ def test_approving_with_a_future_time_schedules_the_post_until_it_is_due(editor_
     assert post.state == Post.State.SCHEDULED and post.publish_at == when
     assert not post.is_public and Client().get(f"/posts/{post.slug}/").status_code == 404
     assert when.strftime("%Y-%m-%d %H:%M") in editor_client.get("/staff/posts/").content.decode()
-    assert actions.publish_due(now=when - dt.timedelta(minutes=1)) == 0
+    assert actions.do_publish_due_posts(now=when - dt.timedelta(minutes=1)) == 0
 
     # When its time comes
-    assert actions.publish_due(now=when + dt.timedelta(seconds=30)) == 1
+    assert actions.do_publish_due_posts(now=when + dt.timedelta(seconds=30)) == 1
 
     # Then readers see it
     post.refresh_from_db()
@@ -199,7 +199,7 @@ def test_editing_a_scheduled_post_sends_it_back_to_draft(editor_client, second_e
     post.refresh_from_db()
     assert post.state == Post.State.DRAFT
     assert post.publish_at is None and post.scheduled_revision is None
-    assert actions.publish_due(now=timezone.now() + dt.timedelta(days=2)) == 0
+    assert actions.do_publish_due_posts(now=timezone.now() + dt.timedelta(days=2)) == 0
     assert not post.is_public
 
 

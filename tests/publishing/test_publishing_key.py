@@ -118,12 +118,12 @@ def test_a_scheduled_post_waits_for_an_editor_after_a_restart_and_is_published_o
     later = timezone.now() + dt.timedelta(days=2)
 
     # Then its time comes and nothing is published; the page asks an editor to confirm
-    assert actions.publish_due(now=later) == 0
+    assert actions.do_publish_due_posts(now=later) == 0
     assert "Confirm the schedule" in page_of(editor_client, post)
 
     # When an editor confirms, it is published at its time, the approved revision unchanged
     assert editor_client.post(f"/staff/posts/{post.pk}/rearm/").status_code == 302
-    assert actions.publish_due(now=later) == 1
+    assert actions.do_publish_due_posts(now=later) == 1
     post.refresh_from_db()
     assert post.is_public and post.published_revision.title == "Scheduled for tomorrow"
     assert post.published_revision.approved_by.get_username() == "sam"

@@ -152,10 +152,12 @@ def test_a_revision_nobody_compared_with_the_tip_cannot_be_approved_until_a_read
     assert not post.is_public
 
     # When a reader of the tip becomes an editor (given the publishing key by an editor who holds it)
-    # and opens the post, the check of this revision is complete
+    # and opens the post, opening it changes nothing; once they run the check, it is complete
     grant_role(reviewer, EDITOR)
     page_of(reviewer_editor_client, post)
     assert reference in page_of(reviewer_client, post)
+    assert post.latest_revision.redaction_check.tips_not_compared == 1
+    assert reviewer_client.post(f"/staff/posts/{post.pk}/check/").status_code == 302
     assert post.latest_revision.redaction_check.tips_not_compared == 0
     # Then the second editor, who still cannot read the tip, may approve: this very revision was compared
     assert "could not be compared" not in page_of(second_editor_client, post)

@@ -35,8 +35,9 @@ from clarion.publishing.actions.review import (
     Decision,
     decisions_of,
     do_keep_flagged,
+    do_run_redaction_check,
     open_flags,
-    run_redaction_check,
+    stored_check,
     stored_flags,
 )
 from clarion.publishing.actions.rule import (
@@ -50,10 +51,10 @@ from clarion.publishing.actions.workflow import (
     approval_problems,
     can_publish_on_time,
     do_approve_post,
+    do_publish_due_posts,
     do_rearm_schedule,
     do_retract_post,
     do_submit_post,
-    publish_due,
 )
 from clarion.publishing.content import MediaUse, RevisionContent
 
@@ -79,12 +80,14 @@ __all__ = [
     "do_keep_rule_on",
     "do_link_tip",
     "do_propose_rule_off",
+    "do_publish_due_posts",
     "do_purge_revision",
     "do_rearm_schedule",
     "do_redact_flagged",
     "do_remove_media",
     "do_request_changes",
     "do_retract_post",
+    "do_run_redaction_check",
     "do_save_post",
     "do_start_draft_from_tip",
     "do_submit_post",
@@ -93,10 +96,9 @@ __all__ = [
     "open_flags",
     "open_media",
     "open_revision",
-    "publish_due",
     "purge_problems",
     "purge_quotes_of",
     "record_settings_change",
-    "run_redaction_check",
+    "stored_check",
     "stored_flags",
 ]

@@ -26,7 +26,7 @@ from clarion.publishing.content import RevisionContent
 from clarion.publishing.models import Post, RedactionCheck, RedactionDecision, Revision, RevisionQuote, SiteSettings
 from clarion.publishing.redaction import Flag, FlagKind, check_text, parse_deny_list
 from clarion.publishing.sealing import EditorKeys, key_digest, seal, unseal
-from clarion.publishing.sources import source_words_for
+from clarion.publishing.tip_passages import source_words_for
 
 SOURCE_WORDS = str(FlagKind.SOURCE_WORDS)
 
@@ -138,13 +138,35 @@ def stored_flags(check: RedactionCheck, keys: EditorKeys) -> list[dict]:
     return json.loads(unseal(check.sealed_flags, keys=keys, tips=sealed_layers(check.revision)))
 
 
-def run_redaction_check(*, revision: Revision, actor: User, keys: EditorKeys) -> CheckResult:
+def stored_check(revision: Revision, keys: EditorKeys) -> CheckResult | None:
+    """Return the last check of `revision`, opened, or None if it was never checked; a read, never a write.
+
+    Raise Locked or Purged when `keys` cannot open the revision, as running the check would.
+    """
+    open_revision(revision, keys)
+    check = RedactionCheck.objects.filter(revision=revision).select_related("revision").first()
+    if check is None:
+        return None
+    return CheckResult(check=check, flags=stored_flags(check, keys))
+
+
+@transaction.atomic
+def do_run_redaction_check(*, revision: Revision, actor: User, keys: EditorKeys) -> CheckResult:
     """Check a revision again as `actor` sees the linked tips; raise Locked or Purged if they cannot open it.
 
-    When `actor` cannot open every linked tip but a reader already compared this very
-    revision with all of them, that reader's source-word flags and quotes are kept rather than
-    overwritten by a less complete check.
+    Run when a revision is sent for review or approved, when a flag is kept, and by an editor
+    who reads linked tips the last check could not compare; never by opening a page. When
+    `actor` cannot open every linked tip but a reader already compared this very revision with
+    all of them, that reader's source-word flags and quotes are kept rather than overwritten by
+    a less complete check.
     """
+    result = _run_check(revision=revision, actor=actor, keys=keys)
+    detail = f"post {revision.post_id} revision {revision.number}; {result.check.tips_compared} tips compared"
+    audit.record(actor=actor, action="post.redaction_check", detail=detail)
+    return result
+
+
+def _run_check(*, revision: Revision, actor: User, keys: EditorKeys) -> CheckResult:
     content = open_revision(revision, keys)
     computed = _compute(post=revision.post, content=content, actor=actor, keys=keys)
     earlier = RedactionCheck.objects.filter(revision=revision).first()
@@ -205,7 +227,7 @@ def do_keep_flagged(*, actor: User, post: Post, key: str, reason: str, keys: Edi
         },
     )
     audit.record(actor=actor, action="post.keep_flag", detail=f"post {post.pk} revision {latest.number}")
-    run_redaction_check(revision=latest, actor=actor, keys=keys)
+    do_run_redaction_check(revision=latest, actor=actor, keys=keys)
 
 
 def redaction_pattern(text: str) -> re.Pattern[str]:

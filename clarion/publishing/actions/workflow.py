@@ -19,6 +19,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Callable
+from typing import cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
@@ -32,7 +34,13 @@ from clarion.casework import audit
 from clarion.publishing import embargo, media_store, search
 from clarion.publishing.actions.common import LOCKED_LATEST, Purged, WorkflowError, open_revision
 from clarion.publishing.actions.drafts import media_key
-from clarion.publishing.actions.review import decisions_of, open_flags, run_redaction_check, stored_flags
+from clarion.publishing.actions.review import (
+    CheckResult,
+    decisions_of,
+    do_run_redaction_check,
+    open_flags,
+    stored_check,
+)
 from clarion.publishing.caching import drop_public_pages
 from clarion.publishing.content import RevisionContent
 from clarion.publishing.models import Category, Correction, Media, Post, PublishedMedia, Revision, SiteSettings, Tag
@@ -44,37 +52,63 @@ logger = logging.getLogger(__name__)
 TWO_PERSON_RULE = gettext_lazy("You wrote this revision, so a second editor must approve it (the two-person rule).")
 
 
-@transaction.atomic
 def do_submit_post(*, actor: User, post: Post, keys: EditorKeys) -> None:
-    """Ask a second editor to review the latest revision; every flag must be resolved first."""
+    """Ask a second editor to review the latest revision; every flag must be resolved first.
+
+    The redaction check runs again first, as the sender sees the linked tips; it is kept even
+    when sending is refused, so that the post's page shows what it found.
+    """
+    with transaction.atomic():
+        problem = _submit_problem(actor=actor, post=post, keys=keys)
+        if problem is None:
+            post.state = Post.State.IN_REVIEW
+            post.save(update_fields=["state"])
+            latest = cast(Revision, post.latest_revision)  # _submit_problem refuses a post without one
+            audit.record(actor=actor, action="post.submit", detail=f"post {post.pk} revision {latest.number}")
+    if problem is not None:
+        raise WorkflowError(problem)
+
+
+def _submit_problem(*, actor: User, post: Post, keys: EditorKeys) -> str | None:
     if post.state != Post.State.DRAFT:
-        raise WorkflowError(_("Only a draft can be sent for review."))
+        return _("Only a draft can be sent for review.")
     latest = post.latest_revision
+    purged = _("The latest revision was purged: edit the post to write a new one first.")
     if latest is None or latest.is_purged or not hasattr(latest, "redaction_check"):
-        raise WorkflowError(_("The latest revision was purged: edit the post to write a new one first."))
+        return purged
     try:
-        flags = stored_flags(latest.redaction_check, keys)
+        result = do_run_redaction_check(revision=latest, actor=actor, keys=keys)
     except Locked:
-        raise WorkflowError(str(LOCKED_LATEST)) from None
-    still_open = open_flags(flags, decisions_of(post, keys))
+        return str(LOCKED_LATEST)
+    except Purged:  # pragma: no cover - checked above
+        return purged
+    still_open = open_flags(result.flags, decisions_of(post, keys))
     if still_open:
-        raise WorkflowError(
-            ngettext(
-                "%(count)d redaction flag is not resolved: redact it or keep it with a reason before sending the "
-                "post for review.",
-                "%(count)d redaction flags are not resolved: redact them or keep them with a reason before "
-                "sending the post for review.",
-                len(still_open),
-            )
-            % {"count": len(still_open)}
-        )
-    post.state = Post.State.IN_REVIEW
-    post.save(update_fields=["state"])
-    audit.record(actor=actor, action="post.submit", detail=f"post {post.pk} revision {latest.number}")
+        return ngettext(
+            "%(count)d redaction flag is not resolved: redact it or keep it with a reason before sending the "
+            "post for review.",
+            "%(count)d redaction flags are not resolved: redact them or keep them with a reason before "
+            "sending the post for review.",
+            len(still_open),
+        ) % {"count": len(still_open)}
+    return None
 
 
 def approval_problems(*, actor: User, post: Post, revision: Revision, keys: EditorKeys) -> list[str]:
-    """Return why `actor` may not approve `revision` now (empty when they may)."""
+    """Return why `actor` may not approve `revision` now (empty when they may), from its stored check: a read."""
+    return _approval_problems(
+        actor=actor, post=post, revision=revision, keys=keys, check=lambda: stored_check(revision, keys)
+    )
+
+
+def _approval_problems(
+    *,
+    actor: User,
+    post: Post,
+    revision: Revision,
+    keys: EditorKeys,
+    check: Callable[[], CheckResult | None],
+) -> list[str]:
     problems = []
     if post.state != Post.State.IN_REVIEW:
         problems.append(_("Only a post in review can be approved: send it for review first."))
@@ -83,11 +117,13 @@ def approval_problems(*, actor: User, post: Post, revision: Revision, keys: Edit
     if SiteSettings.current().require_second_editor and revision.created_by_id == actor.pk:
         problems.append(str(TWO_PERSON_RULE))
     try:
-        result = run_redaction_check(revision=revision, actor=actor, keys=keys)
+        result = check()
     except Locked:
         return [*problems, str(LOCKED_LATEST)]
     except Purged:
         return [*problems, _("This revision was purged: it cannot be approved.")]
+    if result is None:
+        return [*problems, _("This revision was never checked: edit the post to save it again.")]
     if result.check.tips_not_compared:
         problems.append(
             _(
@@ -119,7 +155,6 @@ def _media_keys(post: Post, content: RevisionContent, keys: EditorKeys) -> dict[
     return {str(item.pk): media_key(item, keys) for item in media}
 
 
-@transaction.atomic
 def do_approve_post(
     *,
     actor: User,
@@ -128,12 +163,36 @@ def do_approve_post(
     keys: EditorKeys,
     publish_at: dt.datetime | None = None,
 ) -> None:
-    """Approve `revision`: publish it now, or schedule it for `publish_at`."""
-    post = Post.objects.select_for_update().get(pk=post.pk)
-    rule_on = SiteSettings.objects.select_for_update().get(pk=SiteSettings.current().pk).require_second_editor
-    problems = approval_problems(actor=actor, post=post, revision=revision, keys=keys)
+    """Approve `revision`: publish it now, or schedule it for `publish_at`.
+
+    The redaction check runs again first, as the approver sees the linked tips; it is kept
+    even when approval is refused, so that the post's page shows what it found.
+    """
+    with transaction.atomic():
+        post = Post.objects.select_for_update().get(pk=post.pk)
+        rule_on = SiteSettings.objects.select_for_update().get(pk=SiteSettings.current().pk).require_second_editor
+        problems = _approval_problems(
+            actor=actor,
+            post=post,
+            revision=revision,
+            keys=keys,
+            check=lambda: do_run_redaction_check(revision=revision, actor=actor, keys=keys),
+        )
+        if not problems:
+            _approve(actor=actor, post=post, revision=revision, keys=keys, publish_at=publish_at, rule_on=rule_on)
     if problems:
         raise WorkflowError(" ".join(problems))
+
+
+def _approve(
+    *,
+    actor: User,
+    post: Post,
+    revision: Revision,
+    keys: EditorKeys,
+    publish_at: dt.datetime | None,
+    rule_on: bool,
+) -> None:
     content = open_revision(revision, keys)
     now = timezone.now()
     revision.approved_by = actor
@@ -245,7 +304,7 @@ def _publish(
     drop_public_pages()
 
 
-def publish_due(*, now: dt.datetime | None = None) -> int:
+def do_publish_due_posts(*, now: dt.datetime | None = None) -> int:
     """Publish every scheduled post whose time has come; return how many.
 
     A revision approved before the server restarted cannot be opened any more: it stays

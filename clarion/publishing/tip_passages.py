@@ -8,7 +8,6 @@ and no public view imports this module.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -17,6 +16,7 @@ from django.http import Http404
 
 from clarion import vault
 from clarion.casework.access import access_tip_for_reviewer, unlock_tip_for_reviewer
+from clarion.intake.content import decrypt_submission, decrypt_text
 from clarion.intake.models import Message, Tip
 from clarion.vault import KeyPair
 
@@ -31,18 +31,18 @@ def source_passages(*, tip: Tip, user: User, keypair: KeyPair) -> list[Passage]:
     """Return what the source wrote (answers, message, follow-ups), decrypted; raise DecryptionError."""
     secrets = unlock_tip_for_reviewer(tip=tip, user=user, keypair=keypair)
     identities = [secrets.conversation]
-    content = json.loads(vault.decrypt(bytes(tip.answers), identities))
+    submission = decrypt_submission(tip.answers, identities)
     passages = []
-    for item in content["answers"]:
+    for item in submission.answers:
         answer = item.get("answer")
         if isinstance(answer, list):
             answer = ", ".join(str(part) for part in answer)
         if isinstance(answer, str) and answer.strip() and item.get("kind") not in ("yes_no",):
             passages.append(Passage(item.get("question", ""), answer))
-    if content.get("message", "").strip():
-        passages.append(Passage("Message", content["message"]))
+    if submission.message.strip():
+        passages.append(Passage("Message", submission.message))
     for message in tip.messages.filter(author=Message.Author.SOURCE):
-        passages.append(Passage("Follow-up", vault.decrypt(bytes(message.body), identities).decode()))
+        passages.append(Passage("Follow-up", decrypt_text(message.body, identities)))
     return passages
 
 
