@@ -35,7 +35,7 @@ from clarion.casework.models import (
 )
 from clarion.intake.actions import blob_store
 from clarion.intake.models import Channel, KeyWrap, Message, Tip, TipFile
-from clarion.intake.uploads import EncryptedUpload
+from clarion.web.uploads import EncryptedUpload
 
 if TYPE_CHECKING:
     from clarion.casework.export import ExportLock

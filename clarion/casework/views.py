@@ -55,16 +55,11 @@ from clarion.casework.reading import decrypt_tip_for_reviewer
 from clarion.intake.actions import blob_store
 from clarion.intake.downloads import decrypted_download
 from clarion.intake.models import Tip
-from clarion.intake.uploads import UploadLimits
-from clarion.intake.views import receive_upload_form
 from clarion.vault import AgeRecipientStr
+from clarion.web.messages import LOCKED
+from clarion.web.uploads import FILES_NOT_KEPT, UploadLimits, receive_upload_form
 
 PAGE_SIZE = 50
-FILES_NOT_KEPT = "Browsers never keep chosen files: attach them again before sending."
-LOCKED = (
-    "Your key does not open this tip. Log out and in again; if this persists, ask a colleague "
-    "who can read it to share it with you again."
-)
 
 
 def staff_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -302,10 +297,10 @@ def reply(request: HttpRequest, tip_id: uuid.UUID) -> HttpResponse:
         files_allowed=True,
     )
     form, problems, report = receive_upload_form(
-        request, ReplyForm, limits=limits, recipient=AgeRecipientStr(tip.conversation_public_key)
+        request, ReplyForm, store=blob_store(), limits=limits, recipient=AgeRecipientStr(tip.conversation_public_key)
     )
     if problems or form.errors:
-        problems.append(FILES_NOT_KEPT)
+        problems.append(str(FILES_NOT_KEPT))
         return _render_tip(request, tip, secrets=secrets, reply_form=form, problems=problems, status=400)
     try:
         actions.do_send_reviewer_message(

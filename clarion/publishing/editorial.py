@@ -13,7 +13,6 @@ linked to; which tips, only for those they may read themselves (casework's gatek
 from __future__ import annotations
 
 import hashlib
-import io
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,8 +21,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.core.files.uploadedfile import InMemoryUploadedFile
-from django.core.files.uploadhandler import FileUploadHandler
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -44,7 +41,6 @@ from clarion.accounts.staff_keys import held_identity
 from clarion.casework import actions as casework_actions
 from clarion.casework.access import access_tip_for_reviewer, may_read_tip
 from clarion.casework.models import CaseFile
-from clarion.intake.views import EXPIRED_FORM, csrf_failed
 from clarion.publishing import actions
 from clarion.publishing.actions import Locked, Purged, WorkflowError
 from clarion.publishing.content import RevisionContent
@@ -65,12 +61,11 @@ from clarion.publishing.redaction import LABELS, FlagKind
 from clarion.publishing.rendering import media_written_in, render_markdown
 from clarion.publishing.sealing import EditorKeys, NoPublishingKey, unlock_publishing_key
 from clarion.publishing.sources import source_passages
+from clarion.web.csrf import EXPIRED_FORM, csrf_failed
+from clarion.web.messages import LOCKED
+from clarion.web.uploads import InMemoryUploadHandler
 
 PAGE_SIZE = 50
-LOCKED = gettext_lazy(
-    "Your key does not open this tip. Log out and in again; if this persists, ask a colleague "
-    "who can read it to share it with you again."
-)
 QUOTES_A_TIP = gettext_lazy(
     "This revision quotes a tip you cannot read, word for word: only the tip's readers open it until the "
     "quote is redacted or kept with a reason."
@@ -471,76 +466,12 @@ def keep(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
 # --- media ------------------------------------------------------------------------------------
 
 
-class MediaUploadHandler(FileUploadHandler):
-    """Keep an editor's upload in memory only, one file, up to the media size limit.
-
-    Threats: Django writes uploads over 2.5 MB to a temporary file, so an unscrubbed original
-    (a photo with its GPS position, a PDF with its author) would touch the disk: here the bytes
-    stay in memory until the scrubber has made the clean copy. And a request may carry many
-    file parts (up to DATA_UPLOAD_MAX_NUMBER_FILES): only the first part named `file` is kept,
-    every other part is dropped as it arrives (the security review's L5), so memory is bounded
-    by one file of CLARION_MAX_MEDIA_BYTES. A file over the limit is dropped as it arrives,
-    with its size kept for the message.
-    """
-
-    FIELD = "file"
-
-    def __init__(self, request: HttpRequest | None = None, *, max_bytes: int) -> None:
-        super().__init__(request)
-        self.max_bytes = max_bytes
-        self.refused_size: int | None = None
-        self.extra_parts = 0
-        self._buffer: io.BytesIO | None = None
-        self._taken = False
-        self._dropping = False
-
-    def new_file(self, *args: Any, **kwargs: Any) -> None:
-        super().new_file(*args, **kwargs)
-        self._buffer = None
-        self._dropping = self._taken or self.field_name != self.FIELD
-        if self._dropping:
-            self.extra_parts += 1
-            return
-        self._taken = True
-        self._buffer = io.BytesIO()
-
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
-        if self._dropping:
-            return None
-        if self._buffer is None:
-            self.refused_size = start + len(raw_data)
-            return None
-        if start + len(raw_data) > self.max_bytes:
-            self._buffer = None
-            self.refused_size = start + len(raw_data)
-            return None
-        self._buffer.write(raw_data)
-        return None
-
-    def file_complete(self, file_size: int) -> InMemoryUploadedFile | None:
-        if self._dropping:
-            return None
-        if self._buffer is None:
-            self.refused_size = max(self.refused_size or 0, file_size)
-            return None
-        self._buffer.seek(0)
-        return InMemoryUploadedFile(
-            file=self._buffer,
-            field_name=self.field_name,
-            name=self.file_name,
-            content_type=self.content_type,
-            size=file_size,
-            charset=self.charset,
-            content_type_extra=self.content_type_extra,
-        )
-
-
 @editor_page
-@csrf_exempt  # the token is checked below, once the body is parsed by the handler above
+@csrf_exempt  # the token is checked below, once the body is parsed by the in-memory handler
 @require_POST
 def media_upload(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
     post = _post_or_404(post_id)
-    handler = MediaUploadHandler(request, max_bytes=settings.CLARION_MAX_MEDIA_BYTES)
+    handler = InMemoryUploadHandler(request, max_bytes=settings.CLARION_MAX_MEDIA_BYTES, field="file")
     request.upload_handlers = [handler]
     data, files = request.POST, request.FILES
     if csrf_failed(request):
