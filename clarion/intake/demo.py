@@ -1,23 +1,12 @@
-"""Load demo content once: an organisation, three channels with questions, one reviewer."""
+"""Demo content of intake: three channels with questions (received by the demo reviewer) and a guidance page."""
 
 from __future__ import annotations
 
-import base64
-import io
-import secrets
-
-import segno
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
-from django.core.management.base import BaseCommand
-from django.db import transaction
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from clarion.accounts.keys import enrol_key_custody
-from clarion.accounts.models import Organisation
-from clarion.accounts.roles import ADMIN, REVIEWER, grant_role
+from clarion.accounts.demo import REVIEWER_USERNAME
 from clarion.intake.models import Channel, GuidancePage, Question
-from clarion.vault import WORDLIST
+from clarion.web.demos import Demo
 
 K = Question.Kind
 
@@ -97,58 +86,24 @@ Depending on the subject, competent authorities include the labour inspectorate 
 Ask the authority how it protects the identity of people who report, and keep a private record of what you sent and when. Do not use a work device or work network to contact them either."""
 
 
-def _passphrase(words: int = 6) -> str:
-    return "-".join(secrets.choice(WORDLIST) for _ in range(words))
-
-
-class Command(BaseCommand):
-    help = "Load demo content once (organisation, channels, a reviewer) and print the reviewer's credentials."
-
-    def handle(self, *args: object, **options: object) -> None:
-        if Organisation.objects.exists():
-            self.stdout.write(
-                "Demo content is already loaded. The reviewer's password, authenticator secret and recovery "
-                "code were printed the first time; with the recovery code, /staff/recover/ sets a new password."
+def load(demo: Demo) -> None:
+    reviewer = get_user_model().objects.get(username=REVIEWER_USERNAME)
+    for position, spec in enumerate(CHANNELS):
+        channel = Channel.objects.create(
+            name=spec["name"], slug=spec["slug"], description=spec["description"], position=position
+        )
+        channel.receivers.add(reviewer)
+        for order, (kind, label, help_text, required, choices) in enumerate(spec["questions"]):
+            Question.objects.create(
+                channel=channel,
+                position=order,
+                kind=kind,
+                label=label,
+                help_text=help_text,
+                required=required,
+                choices=choices,
             )
-            return
-        password = _passphrase()
-        with transaction.atomic():
-            Organisation.objects.create(
-                name="Riverside Workers' Council", mission="Staff of Riverside City, speaking up safely."
-            )
-            reviewer = get_user_model().objects.create_user("reviewer", email="reviewer@example.org", password=password)
-            grant_role(reviewer, ADMIN)
-            grant_role(reviewer, REVIEWER)
-            device = TOTPDevice.objects.create(user=reviewer, name="demo authenticator", confirmed=True)
-            _custody, recovery_code = enrol_key_custody(reviewer, password)
-            for position, spec in enumerate(CHANNELS):
-                channel = Channel.objects.create(
-                    name=spec["name"], slug=spec["slug"], description=spec["description"], position=position
-                )
-                channel.receivers.add(reviewer)
-                for order, (kind, label, help_text, required, choices) in enumerate(spec["questions"]):
-                    Question.objects.create(
-                        channel=channel,
-                        position=order,
-                        kind=kind,
-                        label=label,
-                        help_text=help_text,
-                        required=required,
-                        choices=choices,
-                    )
-            GuidancePage.objects.create(
-                slug="authorities", title="Reporting to the competent authorities instead", body=AUTHORITIES
-            )
-        # The public site's demo posts, by command name: intake does not import publishing.
-        call_command("demo_posts", stdout=self.stdout)
-        self.stdout.write(self.style.SUCCESS("Demo content loaded."))
-        secret = base64.b32encode(device.bin_key).decode()
-        self.stdout.write(f"  Reviewer account: reviewer / {password}")
-        self.stdout.write(f"  Authenticator secret (TOTP, 6 digits, 30 s): {secret}")
-        self.stdout.write(f"  Recovery code: {recovery_code}")
-        self.stdout.write("  (shown once: the password and the recovery code each unlock the reviewer's key)")
-        self.stdout.write("  Add the secret to an authenticator app, or scan this code:")
-        qr = io.StringIO()
-        segno.make(device.config_url, error="m").terminal(out=qr, compact=True)
-        self.stdout.write(qr.getvalue())
-        self.stdout.write("  Source pages: /tip/   Staff login: /staff/login/   Admin pages: /staff/admin/")
+    GuidancePage.objects.create(
+        slug="authorities", title="Reporting to the competent authorities instead", body=AUTHORITIES
+    )
+    demo.notes.append("  Source pages: /tip/   Staff login: /staff/login/   Admin pages: /staff/admin/")
