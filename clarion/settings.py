@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "clarion.accounts.context_processors.organisation",
+                "clarion.web.context_processors.staff_nav",
             ],
         },
     },
@@ -181,6 +182,8 @@ STAFF_TARGET_COOKIE_NAME = f"{_cookie_prefix}clarion-staff-target"
 # Set after a login with both factors: that browser skips the per-account login counter (L9).
 STAFF_DEVICE_COOKIE_NAME = f"{_cookie_prefix}clarion-staff-device"
 LOGIN_URL = "/staff/login/"
+# The account page and the logout of every staff page's nav (clarion/web/templates/web/base_staff.html).
+CLARION_STAFF_NAV = {"account": "accounts:home", "logout": "accounts:logout"}
 # The landing page sends each person on to their work (the inbox for reviewers).
 LOGIN_REDIRECT_URL = "/staff/"
 STAFF_IDLE_SECONDS = 30 * 60

@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
@@ -57,9 +58,11 @@ from clarion.intake.downloads import decrypted_download
 from clarion.intake.models import Tip
 from clarion.vault import AgeRecipientStr
 from clarion.web.messages import LOCKED
+from clarion.web.pages import StaffArea, cannot_open
 from clarion.web.uploads import FILES_NOT_KEPT, UploadLimits, receive_upload_form
 
 PAGE_SIZE = 50
+AREA = StaffArea(layout="casework/base_staff.html", home="casework:inbox", back_label=_lazy("Back to the inbox"))
 
 
 def staff_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -82,7 +85,7 @@ def _secrets(request: HttpRequest, tip: Tip) -> TipSecrets:
 
 
 def _locked(request: HttpRequest) -> HttpResponse:
-    return render(request, "casework/locked.html", {"message": LOCKED}, status=403)
+    return cannot_open(request, AREA, LOCKED)
 
 
 def _handle_locked(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -248,7 +251,7 @@ def download_file(request: HttpRequest, tip_id: uuid.UUID, file_id: int) -> Http
     try:
         response = decrypted_download(tip_file, secrets.conversation)
     except vault.BlobPathError:
-        return render(request, "casework/locked.html", {"message": "This file is missing from storage."}, status=410)
+        return cannot_open(request, AREA, _("This file is missing from storage."), status=410)
     except vault.DecryptionError:
         raise TipLocked from None
     actions.do_record_file_download(actor=request.user, tip_file=tip_file)

@@ -63,9 +63,13 @@ from clarion.publishing.sealing import EditorKeys, NoPublishingKey, unlock_publi
 from clarion.publishing.sources import source_passages
 from clarion.web.csrf import EXPIRED_FORM, csrf_failed
 from clarion.web.messages import LOCKED
+from clarion.web.pages import StaffArea, cannot_open
 from clarion.web.uploads import InMemoryUploadHandler
 
 PAGE_SIZE = 50
+AREA = StaffArea(
+    layout="publishing/staff/base.html", home="editorial:list", back_label=gettext_lazy("Back to the posts")
+)
 QUOTES_A_TIP = gettext_lazy(
     "This revision quotes a tip you cannot read, word for word: only the tip's readers open it until the "
     "quote is redacted or kept with a reason."
@@ -92,7 +96,7 @@ def editor_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         try:
             keys = unlock_publishing_key(user=request.user, personal=personal)
         except NoPublishingKey:
-            return render(request, "publishing/staff/locked.html", {"message": NO_PUBLISHING_KEY}, status=403)
+            return cannot_open(request, AREA, NO_PUBLISHING_KEY)
         return view(request, *args, keys=keys, **kwargs)
 
     return never_cache(editor_required(with_keys))
@@ -227,7 +231,7 @@ def post_edit(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpRespo
     try:
         _base, content = actions.base_content(post, keys)
     except WorkflowError as error:
-        return render(request, "publishing/staff/locked.html", {"message": str(error)}, status=403)
+        return cannot_open(request, AREA, str(error))
     form = PostForm(request.POST or None, post=post, base=content, user=request.user)
     if request.method != "POST" or not form.is_valid():
         return _render_form(request, form)
@@ -543,7 +547,7 @@ def draft_from_tip(request: HttpRequest, tip_id: uuid.UUID, keys: EditorKeys) ->
     try:
         passages = source_passages(tip=tip, user=request.user, keypair=keys.personal)
     except vault.DecryptionError:
-        return render(request, "publishing/staff/locked.html", {"message": LOCKED}, status=403)
+        return cannot_open(request, AREA, LOCKED)
     form = DraftFromTipForm(request.POST or None, passages=passages)
     reference = CaseFile.objects.filter(tip=tip).values_list("reference", flat=True).first() or ""
     rows = list(zip(form["passages"], passages, strict=True))
