@@ -240,7 +240,7 @@ def login(request: HttpRequest) -> HttpResponse:
     form = ReceiptForm(request.POST)
     context: dict[str, Any] = {"form": form}
     if csrf_failed(request):
-        context["problems"] = [EXPIRED_FORM]
+        context["problems"] = [str(EXPIRED_FORM)]
         return render(request, "intake/login.html", context, status=403)
     # Taken before the receipt's Argon2id pass, so parallel guesses cannot all slip through (M3).
     attempt = throttle.take_receipt_attempt(request)
@@ -261,7 +261,7 @@ def login(request: HttpRequest) -> HttpResponse:
     pending = form.cleaned_data.get("pending_message", "")
     if pending:
         form = FollowUpForm(initial={"message": pending}, channel=access.tip.channel)
-        response = _render_inbox(request, access, form, notice=FILES_NOT_KEPT)
+        response = _render_inbox(request, access, form, notice=str(FILES_NOT_KEPT))
     else:
         response = redirect("intake:inbox")
     start_source_session(response, tip=access.tip, conversation_identity=access.conversation_identity)
@@ -304,7 +304,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         drop_files(request)
         form = FollowUpForm(request.POST, channel=channel)
         problems = [throttle.busy_message(post.wait_seconds)]
-        response = _render_inbox(request, access, form, problems=problems, notice=FILES_NOT_KEPT, status=429)
+        response = _render_inbox(request, access, form, problems=problems, notice=str(FILES_NOT_KEPT), status=429)
         return _busy(response, post.wait_seconds)
     budget = throttle.ChannelBytes(request, channel)
     form, problems, report = receive_upload_form(
@@ -317,7 +317,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
     if problems or form.errors:
         budget.settle(0)
-        return _render_inbox(request, access, form, problems=problems, notice=FILES_NOT_KEPT, status=400)
+        return _render_inbox(request, access, form, problems=problems, notice=str(FILES_NOT_KEPT), status=400)
     try:
         do_send_source_message(
             tip=access.tip, message=form.cleaned_data["message"], uploads=form.cleaned_data.get("attachments", [])

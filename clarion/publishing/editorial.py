@@ -479,7 +479,7 @@ def media_upload(request: HttpRequest, post_id: int, keys: EditorKeys) -> HttpRe
     request.upload_handlers = [handler]
     data, files = request.POST, request.FILES
     if csrf_failed(request):
-        return _render_post(request, post, keys, problems=[EXPIRED_FORM], media_form=MediaForm(data), status=403)
+        return _render_post(request, post, keys, problems=[str(EXPIRED_FORM)], media_form=MediaForm(data), status=403)
     form = MediaForm(data, files, refused_size=handler.refused_size, extra_parts=handler.extra_parts)
     if not form.is_valid():
         return _render_post(request, post, keys, problems=[FILE_NOT_KEPT], media_form=form, status=400)
