@@ -64,7 +64,7 @@ MIDDLEWARE = [
     "clarion.publishing.caching.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "clarion.csrf.NoReferrerCsrfViewMiddleware",
+    "clarion.web.csrf.NoReferrerCsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "clarion.accounts.sessions.StaffSessionTimeoutMiddleware",
@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "clarion.accounts.context_processors.organisation",
+                "clarion.web.context_processors.staff_nav",
             ],
         },
     },
@@ -183,6 +184,8 @@ STAFF_TARGET_COOKIE_NAME = f"{_cookie_prefix}clarion-staff-target"
 # Set after a login with both factors: that browser skips the per-account login counter (L9).
 STAFF_DEVICE_COOKIE_NAME = f"{_cookie_prefix}clarion-staff-device"
 LOGIN_URL = "/staff/login/"
+# The account page and the logout of every staff page's nav (clarion/web/templates/web/base_staff.html).
+CLARION_STAFF_NAV = {"account": "accounts:home", "logout": "accounts:logout"}
 # The landing page sends each person on to their work (the inbox for reviewers).
 LOGIN_REDIRECT_URL = "/staff/"
 STAFF_IDLE_SECONDS = 30 * 60
@@ -202,7 +205,9 @@ CSRF_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Strict"
 CSRF_COOKIE_AGE = None  # a browser-session cookie: nothing outlives the source's visit
-CSRF_FAILURE_VIEW = "clarion.intake.views.csrf_failure"
+CSRF_FAILURE_VIEW = "clarion.web.csrf.csrf_failure"
+# Its page, per surface: the longest prefix of the request's path wins ("/" must be there).
+CLARION_EXPIRED_FORM_PAGES = {"/": "intake/expired.html", "/staff/": "accounts/expired.html"}
 
 # The source surface keeps its own session cookie, separate from staff sessions.
 SOURCE_SESSION_COOKIE_NAME = f"{_cookie_prefix}clarion-source"
@@ -227,7 +232,7 @@ if HTTPS:
     SECURE_SSL_REDIRECT = False
 # W008: the reverse proxy owns the redirect to HTTPS, and an onion service has none to make.
 # W021: joining the HSTS preload list is the operator's decision for their domain.
-# W003 looks for Django's CSRF middleware by name; clarion.csrf subclasses it (see there).
+# W003 looks for Django's CSRF middleware by name; clarion.web.csrf subclasses it (see there).
 SILENCED_SYSTEM_CHECKS = ["security.W003", "security.W008", "security.W021"]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -37,7 +37,7 @@ from clarion.casework.models import (
 )
 from clarion.intake.actions import blob_store, do_add_message
 from clarion.intake.models import Channel, KeyWrap, Message, Tip, TipFile
-from clarion.intake.uploads import EncryptedUpload
+from clarion.web.uploads import EncryptedUpload
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise

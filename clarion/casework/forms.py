@@ -19,8 +19,7 @@ from clarion.casework.export import ExportLock, LockKind
 from clarion.casework.models import Label, Status, Triage
 from clarion.intake.forms import MESSAGE_MAX_CHARS, MultipleFileField
 from clarion.intake.models import Channel
-
-YES_NO = [("yes", "Yes"), ("no", "No")]
+from clarion.web.forms import YES_NO
 
 
 def _username_choice(user: User) -> str:

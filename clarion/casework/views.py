@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
@@ -52,21 +53,18 @@ from clarion.casework.tip_view import decrypt_tip_for_reviewer
 from clarion.intake.actions import blob_store
 from clarion.intake.downloads import decrypted_download
 from clarion.intake.models import Tip
-from clarion.intake.uploads import UploadLimits
-from clarion.intake.views import receive_upload_form
 from clarion.vault import AgeRecipientStr
 from clarion.web.decorators import staff_page
+from clarion.web.messages import LOCKED
+from clarion.web.pages import StaffArea, cannot_open
 from clarion.web.staff_identity import held_identity
 from clarion.web.staff_request import StaffRequest
+from clarion.web.uploads import FILES_NOT_KEPT, UploadLimits, receive_upload_form
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-FILES_NOT_KEPT = "Browsers never keep chosen files: attach them again before sending."
-LOCKED = (
-    "Your key does not open this tip. Log out and in again; if this persists, ask a colleague "
-    "who can read it to share it with you again."
-)
+AREA = StaffArea(layout="casework/base_staff.html", home="casework:inbox", back_label=_lazy("Back to the inbox"))
 
 
 class TipLocked(Exception):
@@ -84,7 +82,7 @@ def _secrets(request: StaffRequest, tip: Tip) -> TipSecrets:
 
 
 def _locked(request: StaffRequest) -> HttpResponse:
-    return render(request, "casework/locked.html", {"message": LOCKED}, status=403)
+    return cannot_open(request, AREA, LOCKED)
 
 
 def _handle_locked(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
@@ -185,7 +183,7 @@ def download_file(request: StaffRequest, tip_id: uuid.UUID, file_id: int) -> Htt
     try:
         response = decrypted_download(tip_file, secrets.conversation)
     except vault.BlobPathError:
-        return render(request, "casework/locked.html", {"message": "This file is missing from storage."}, status=410)
+        return cannot_open(request, AREA, _("This file is missing from storage."), status=410)
     except vault.DecryptionError:
         raise TipLocked from None
     actions.do_record_file_download(actor=request.user, tip_file=tip_file)
@@ -234,10 +232,10 @@ def reply(request: StaffRequest, tip_id: uuid.UUID) -> HttpResponse:
         files_allowed=True,
     )
     form, problems, report = receive_upload_form(
-        request, ReplyForm, limits=limits, recipient=AgeRecipientStr(tip.conversation_public_key)
+        request, ReplyForm, store=blob_store(), limits=limits, recipient=AgeRecipientStr(tip.conversation_public_key)
     )
     if problems or form.errors:
-        problems.append(FILES_NOT_KEPT)
+        problems.append(str(FILES_NOT_KEPT))
         return _render_tip(request, tip, secrets=secrets, reply_form=form, problems=problems, status=400)
     try:
         actions.do_send_reviewer_message(

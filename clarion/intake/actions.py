@@ -20,9 +20,9 @@ from clarion.intake.content import Submission, decrypt_submission, decrypt_text,
 from clarion.intake.form_tokens import RECEIPT_PICKUP_SECONDS, FormToken
 from clarion.intake.models import Channel, KeyWrap, Message, Question, SentForm, Tip, TipFile
 from clarion.intake.signals import tip_submitted
-from clarion.intake.uploads import EncryptedUpload
 from clarion.vault import AgeIdentityStr, BlobStore, Receipt, ReceiptKeys, TipKeys
 from clarion.web.hashing import hashing_slot
+from clarion.web.uploads import EncryptedUpload
 
 
 def blob_store() -> BlobStore:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clarion.intake.models import Channel, Question
 from clarion.vault import InvalidReceipt, Receipt, normalise_receipt
+from clarion.web.forms import YES_NO
 
 MESSAGE_MAX_CHARS = 100_000
 SHORT_TEXT_MAX_CHARS = 1_000
@@ -32,7 +33,6 @@ class MultipleFileField(forms.FileField):
         return [single_clean(data, initial)] if data else []
 
 
-YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 NO_ANSWER = _("No answer")
 NOT_CHOSEN = _("Not chosen yet")
 CHOOSE_ONE = _("Choose one of the answers.")

@@ -1,18 +1,14 @@
 """Source-facing pages. They work with JavaScript off and are never cached.
 
-Views that take files are CSRF-exempt at the decorator only so that the encrypting upload
-handler can be installed before the body is parsed (Django's documented pattern); each
-checks the CSRF token itself right after, and answers a failed check by showing the form
-again with everything typed kept, rather than a bare 403 that loses the source's work.
+Views that take files are CSRF-exempt at the decorator and check the token themselves once
+the encrypting upload handler has parsed the body (clarion/web/csrf.py explains why).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
@@ -27,7 +23,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clarion import vault
-from clarion.csrf import NoReferrerCsrfViewMiddleware
 from clarion.intake.access import access_reply_file_for_source, access_tip_for_source
 from clarion.intake.actions import (
     FormAlreadySent,
@@ -49,43 +44,16 @@ from clarion.intake.source_session import (
     load_source_session,
     start_source_session,
 )
-from clarion.intake.uploads import (
-    DiscardingUploadHandler,
-    EncryptingUploadHandler,
-    UploadLimits,
-    UploadReport,
-    parse_upload,
-)
-from clarion.vault import AgeRecipientStr
 from clarion.web import throttle
+from clarion.web.csrf import EXPIRED_FORM, csrf_failed
 from clarion.web.decorators import source_page
+from clarion.web.uploads import FILES_NOT_KEPT, DiscardingUploadHandler, UploadLimits, drop_files, receive_upload_form
 
-FormT = TypeVar("FormT", bound=forms.Form)
-
-EXPIRED_FORM = (
-    "This form expired before it was sent (it is tied to your browser session, which may have "
-    "ended). Nothing was sent. Your text is kept below: check it and send again."
-)
 BLANK_FORM_SECONDS = 600
-FILES_NOT_KEPT = "For your safety, browsers never keep chosen files: attach them again before sending."
 FORM_TOKEN_EXPIRED = _lazy(
     "This form was open for more than a day, or was not loaded from this site, so nothing was sent. "
     "Your text is kept below: check it and send again."
 )
-
-
-def csrf_failed(request: HttpRequest) -> bool:
-    """Check the CSRF token of a view that parsed its own body; True when it fails."""
-    return (
-        NoReferrerCsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, lambda r: HttpResponse(), (), {})
-        is not None
-    )
-
-
-def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """Explain an expired form in plain words (Django's CSRF_FAILURE_VIEW), on the page's own surface."""
-    template = "accounts/expired.html" if request.path.startswith("/staff/") else "intake/expired.html"
-    return render(request, template, status=403)
 
 
 def _limits(channel: Channel) -> UploadLimits:
@@ -95,49 +63,6 @@ def _limits(channel: Channel) -> UploadLimits:
         max_submission_bytes=channel.max_submission_bytes,
         files_allowed=channel.allow_files,
     )
-
-
-def _read_and_drop_files(request: HttpRequest) -> None:
-    """Parse a post that cannot be accepted: its text is kept for the form, its files dropped unread."""
-    request.upload_handlers = [DiscardingUploadHandler(request)]
-    request.POST  # noqa: B018 - parsing happens on first access
-
-
-def receive_upload_form(
-    request: HttpRequest,
-    make_form: Callable[[Any, Any], FormT],
-    *,
-    limits: UploadLimits,
-    recipient: AgeRecipientStr,
-    reserve_files: Callable[[], bool] | None = None,
-) -> tuple[FormT, list[str], UploadReport]:
-    """Parse a posted form whose files are encrypted to `recipient` as they arrive.
-
-    The one path for every form that takes files (a source's tip or message, a reviewer's
-    reply). Return the bound form (validated), problems beyond its field errors, and the
-    upload report. On any problem the encrypted files are deleted at once: nothing of a
-    refused post stays.
-    """
-    store = blob_store()
-    # Only the form's own file fields are written; a part under any other name never is (M4).
-    blank = make_form(None, None)
-    file_fields = {name for name, field in blank.fields.items() if isinstance(field, forms.FileField)}
-    handler = EncryptingUploadHandler(
-        request,
-        store=store,
-        recipients=[recipient],
-        limits=limits,
-        file_fields=file_fields,
-        reserve_files=reserve_files,
-    )
-    parse_upload(request, handler)
-    form = make_form(request.POST, request.FILES)
-    problems = handler.report.errors(limits)
-    if csrf_failed(request):
-        problems.insert(0, EXPIRED_FORM)
-    if problems or not form.is_valid():
-        handler.report.discard(store)
-    return form, problems, handler.report
 
 
 def _blank_fields(channel: Channel) -> str:
@@ -194,7 +119,7 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
     # Floods (M4): the post and its bytes are counted before a byte of its body is read.
     post = throttle.take_source_post(request)
     if not post.allowed:
-        _read_and_drop_files(request)
+        drop_files(request)
         sent_token = read_form_token(request.POST.get("form_token", ""))
         context = {
             "channel": channel,
@@ -210,6 +135,7 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
     form, problems, report = receive_upload_form(
         request,
         lambda data, files: SubmissionForm(data, files, channel=channel),
+        store=blob_store(),
         limits=_limits(channel),
         recipient=keys.conversation.recipient,
         reserve_files=budget.reserve,
@@ -300,7 +226,7 @@ def login(request: HttpRequest) -> HttpResponse:
     form = ReceiptForm(request.POST)
     context: dict[str, Any] = {"form": form}
     if csrf_failed(request):
-        context["problems"] = [EXPIRED_FORM]
+        context["problems"] = [str(EXPIRED_FORM)]
         return render(request, "intake/login.html", context, status=403)
     # Taken before the receipt's Argon2id pass, so parallel guesses cannot all slip through (M3).
     attempt = throttle.take_receipt_attempt(request)
@@ -322,7 +248,7 @@ def login(request: HttpRequest) -> HttpResponse:
     pending = form.cleaned_data.get("pending_message", "")
     if pending:
         follow_up = FollowUpForm(initial={"message": pending}, channel=access.tip.channel)
-        response = _render_inbox(request, access, follow_up, notice=FILES_NOT_KEPT)
+        response = _render_inbox(request, access, follow_up, notice=str(FILES_NOT_KEPT))
     else:
         response = redirect("intake:inbox")
     start_source_session(response, tip=access.tip, conversation_identity=access.conversation_identity)
@@ -362,22 +288,23 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
     post = throttle.take_source_post(request)
     if not post.allowed:
-        _read_and_drop_files(request)
+        drop_files(request)
         form = FollowUpForm(request.POST, channel=channel)
         problems = [throttle.busy_message(post.wait_seconds)]
-        response = _render_inbox(request, access, form, problems=problems, notice=FILES_NOT_KEPT, status=429)
+        response = _render_inbox(request, access, form, problems=problems, notice=str(FILES_NOT_KEPT), status=429)
         return _busy(response, post.wait_seconds)
     budget = throttle.ChannelBytes(request, channel)
     form, problems, report = receive_upload_form(
         request,
         lambda data, files: FollowUpForm(data, files, channel=channel),
+        store=blob_store(),
         limits=_limits(channel),
         recipient=access.tip.conversation_public_key,
         reserve_files=budget.reserve,
     )
     if problems or form.errors:
         budget.settle(0)
-        return _render_inbox(request, access, form, problems=problems, notice=FILES_NOT_KEPT, status=400)
+        return _render_inbox(request, access, form, problems=problems, notice=str(FILES_NOT_KEPT), status=400)
     try:
         do_send_source_message(
             tip=access.tip, message=form.cleaned_data["message"], uploads=form.cleaned_data.get("attachments", [])

@@ -13,7 +13,6 @@ linked to; which tips, only for those they may read themselves (casework's gatek
 from __future__ import annotations
 
 import hashlib
-import io
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,11 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.core.files.uploadedfile import InMemoryUploadedFile
-from django.core.files.uploadhandler import FileUploadHandler
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -41,7 +38,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from clarion import vault
 from clarion.casework import actions as casework_actions
 from clarion.casework.access import access_tip_for_reviewer, case_references_for_reviewer
-from clarion.intake.views import EXPIRED_FORM, csrf_failed
 from clarion.publishing import actions
 from clarion.publishing.access import access_media_for_editor, access_post_for_editor, posts_for_editor
 from clarion.publishing.actions import Locked, Purged, WorkflowError
@@ -64,17 +60,20 @@ from clarion.publishing.redaction import LABELS, FlagKind
 from clarion.publishing.rendering import media_written_in, render_markdown
 from clarion.publishing.sealing import EditorKeys, NoPublishingKey, unlock_publishing_key
 from clarion.publishing.tip_passages import source_passages
+from clarion.web.csrf import EXPIRED_FORM, csrf_failed
 from clarion.web.decorators import editor_required
+from clarion.web.messages import LOCKED
+from clarion.web.pages import StaffArea, cannot_open
 from clarion.web.staff_identity import held_identity
 from clarion.web.staff_request import StaffRequest
+from clarion.web.uploads import InMemoryUploadHandler
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 PAGE_SIZE = 50
-LOCKED = gettext_lazy(
-    "Your key does not open this tip. Log out and in again; if this persists, ask a colleague "
-    "who can read it to share it with you again."
+AREA = StaffArea(
+    layout="publishing/staff/base.html", home="editorial:list", back_label=gettext_lazy("Back to the posts")
 )
 QUOTES_A_TIP = gettext_lazy(
     "This revision quotes a tip you cannot read, word for word: only the tip's readers open it until the "
@@ -102,7 +101,7 @@ def editor_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResp
         try:
             keys = unlock_publishing_key(user=request.user, personal=personal)
         except NoPublishingKey:
-            return render(request, "publishing/staff/locked.html", {"message": NO_PUBLISHING_KEY}, status=403)
+            return cannot_open(request, AREA, NO_PUBLISHING_KEY)
         return view(request, *args, keys=keys, **kwargs)
 
     return never_cache(editor_required(with_keys))
@@ -230,7 +229,7 @@ def post_edit(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpResp
     try:
         _base, content = actions.base_content(post, keys)
     except WorkflowError as error:
-        return render(request, "publishing/staff/locked.html", {"message": str(error)}, status=403)
+        return cannot_open(request, AREA, str(error))
     form = PostForm(request.POST or None, post=post, base=content, user=request.user)
     if request.method != "POST" or not form.is_valid():
         return _render_form(request, form)
@@ -484,80 +483,16 @@ def keep(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
 # --- media ------------------------------------------------------------------------------------
 
 
-class MediaUploadHandler(FileUploadHandler):
-    """Keep an editor's upload in memory only, one file, up to the media size limit.
-
-    Threats: Django writes uploads over 2.5 MB to a temporary file, so an unscrubbed original
-    (a photo with its GPS position, a PDF with its author) would touch the disk: here the bytes
-    stay in memory until the scrubber has made the clean copy. And a request may carry many
-    file parts (up to DATA_UPLOAD_MAX_NUMBER_FILES): only the first part named `file` is kept,
-    every other part is dropped as it arrives (the security review's L5), so memory is bounded
-    by one file of CLARION_MAX_MEDIA_BYTES. A file over the limit is dropped as it arrives,
-    with its size kept for the message.
-    """
-
-    FIELD = "file"
-
-    def __init__(self, request: HttpRequest | None = None, *, max_bytes: int) -> None:
-        super().__init__(request)
-        self.max_bytes = max_bytes
-        self.refused_size: int | None = None
-        self.extra_parts = 0
-        self._buffer: io.BytesIO | None = None
-        self._taken = False
-        self._dropping = False
-
-    def new_file(self, *args: Any, **kwargs: Any) -> None:
-        super().new_file(*args, **kwargs)
-        self._buffer = None
-        self._dropping = self._taken or self.field_name != self.FIELD
-        if self._dropping:
-            self.extra_parts += 1
-            return
-        self._taken = True
-        self._buffer = io.BytesIO()
-
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
-        if self._dropping:
-            return None
-        if self._buffer is None:
-            self.refused_size = start + len(raw_data)
-            return None
-        if start + len(raw_data) > self.max_bytes:
-            self._buffer = None
-            self.refused_size = start + len(raw_data)
-            return None
-        self._buffer.write(raw_data)
-        return None
-
-    def file_complete(self, file_size: int) -> InMemoryUploadedFile | None:
-        if self._dropping:
-            return None
-        if self._buffer is None:
-            self.refused_size = max(self.refused_size or 0, file_size)
-            return None
-        self._buffer.seek(0)
-        return InMemoryUploadedFile(
-            file=self._buffer,
-            field_name=self.field_name,
-            name=self.file_name,
-            content_type=self.content_type,
-            size=file_size,
-            charset=self.charset,
-            content_type_extra=self.content_type_extra,
-        )
-
-
 @editor_page
-@csrf_exempt  # the token is checked below, once the body is parsed by the handler above
+@csrf_exempt  # the token is checked below, once the body is parsed by the in-memory handler
 @require_POST
 def media_upload(request: StaffRequest, post_id: int, keys: EditorKeys) -> HttpResponse:
     post = access_post_for_editor(actor=request.user, post_id=post_id)
-    handler = MediaUploadHandler(request, max_bytes=settings.CLARION_MAX_MEDIA_BYTES)
+    handler = InMemoryUploadHandler(request, max_bytes=settings.CLARION_MAX_MEDIA_BYTES, field="file")
     request.upload_handlers = [handler]
     data, files = request.POST, request.FILES
     if csrf_failed(request):
-        return _render_post(request, post, keys, problems=[EXPIRED_FORM], media_form=MediaForm(data), status=403)
+        return _render_post(request, post, keys, problems=[str(EXPIRED_FORM)], media_form=MediaForm(data), status=403)
     form = MediaForm(data, files, refused_size=handler.refused_size, extra_parts=handler.extra_parts)
     if not form.is_valid():
         return _render_post(request, post, keys, problems=[FILE_NOT_KEPT], media_form=form, status=400)
@@ -620,7 +555,7 @@ def draft_from_tip(request: StaffRequest, tip_id: uuid.UUID, keys: EditorKeys) -
     try:
         passages = source_passages(tip=tip, user=request.user, keypair=keys.personal)  # type: ignore[arg-type]  # editor_page holds it
     except vault.DecryptionError:
-        return render(request, "publishing/staff/locked.html", {"message": LOCKED}, status=403)
+        return cannot_open(request, AREA, LOCKED)
     form = DraftFromTipForm(request.POST or None, passages=passages)
     reference = case_references_for_reviewer(actor=request.user, tips=[tip]).get(tip.pk, "")
     rows = list(zip(form["passages"], passages, strict=True))

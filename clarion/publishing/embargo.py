@@ -23,7 +23,7 @@ import os
 from clarion import vault
 from clarion.vault import AgeRecipientStr, KeyPair
 
-# Set by the serve command for the processes it starts (clarion/intake/management/commands/serve.py).
+# Set by the serve command for the processes it starts (clarion/web/management/commands/serve.py).
 SERVER_SECRET_VARIABLE = "CLARION_SERVER_SECRET"  # noqa: S105 - the name of the variable, not a secret
 
 _made_here: list[KeyPair] = []

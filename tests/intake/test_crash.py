@@ -18,7 +18,7 @@ import pytest
 from django.core.files.uploadhandler import StopFutureHandlers
 
 from clarion import vault
-from clarion.intake.uploads import EncryptingUploadHandler, UploadLimits
+from clarion.web.uploads import EncryptingUploadHandler, UploadLimits
 from tests.support.live import LiveServer, SourceClient, multipart_body, open_post, receipt_from, slow_upload
 
 STALLED_FILE_BYTES = 20 * 1024 * 1024

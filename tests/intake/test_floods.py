@@ -48,7 +48,7 @@ def test_a_file_under_a_field_name_the_form_lacks_is_refused_and_nothing_is_stor
 def test_a_stray_file_part_is_never_opened_for_writing_even_while_it_arrives(channel, settings, tmp_path):
     # The blob store's folder stays empty while a stray part streams: no temporary blob either.
     from clarion import vault
-    from clarion.intake.uploads import EncryptingUploadHandler, UploadLimits
+    from clarion.web.uploads import EncryptingUploadHandler, UploadLimits
 
     store = vault.BlobStore(tmp_path / "stray")
     limits = UploadLimits(max_files=10, max_file_bytes=10**9, max_submission_bytes=10**9)

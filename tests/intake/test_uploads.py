@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clarion import vault
-from clarion.intake.uploads import EncryptingUploadHandler, UploadLimits
+from clarion.web.uploads import EncryptingUploadHandler, UploadLimits
 
 KEYS = vault.generate_keypair()
 

@@ -203,10 +203,10 @@ def test_a_request_with_several_file_parts_is_refused_and_nothing_is_kept(editor
 def test_the_upload_handler_keeps_one_file_in_memory_whatever_the_number_of_parts():
     import tracemalloc
 
-    from clarion.publishing.editorial import MediaUploadHandler
+    from clarion.web.uploads import InMemoryUploadHandler
 
     chunk = bytes(64 * 1024)
-    handler = MediaUploadHandler(max_bytes=25 * 1024 * 1024)
+    handler = InMemoryUploadHandler(max_bytes=25 * 1024 * 1024)
     tracemalloc.start()
     try:
         kept = None

@@ -81,8 +81,8 @@ def test_the_ratchet_is_a_one_way_step_that_never_repeats_the_key(key):
 
 
 def test_serve_starts_gunicorn_with_the_hook_that_makes_the_key_before_forking():
-    from clarion.intake.management.commands.serve import gunicorn_command
     from clarion.web import gunicorn_config
+    from clarion.web.management.commands.serve import gunicorn_command
 
     command = gunicorn_command()
     assert command[command.index("--config") + 1] == "python:clarion.web.gunicorn_config"

@@ -1,14 +1,20 @@
-"""Encrypt uploads as their chunks arrive, and enforce limits on the stream.
+"""Receiving uploads: every form that takes files parses its body through a handler here.
 
 Django's default TemporaryFileUploadHandler writes every upload larger than 2.5 MB to a
-plaintext temporary file: a forensic copy of a source's document on the server's disk even
-after it is deleted. This handler replaces it on the source views: each chunk goes straight
-into an age stream whose ciphertext lands in the blob store, so no plaintext byte reaches
-the disk and memory stays flat whatever the file size (docs/design.md, property 1).
+plaintext temporary file: a forensic copy of a document on the server's disk even after it
+is deleted. No view of Clarion uses it:
 
-Limits (file count, per-file and per-submission size) are checked as bytes arrive. A file
-over a limit is discarded chunk by chunk rather than stopping the request, so that every
-text answer in the form still arrives and can be shown back to the source with the error.
+- `receive_upload_form` with `EncryptingUploadHandler`, for the files of a tip's conversation
+  (a source's tip or message, a reviewer's reply): each chunk goes straight into an age
+  stream whose ciphertext lands in the blob store, so no plaintext byte reaches the disk and
+  memory stays flat whatever the file size (DESIGN property 1).
+- `InMemoryUploadHandler`, for an editor's media file, kept in memory until it is scrubbed.
+- `DiscardingUploadHandler` (`drop_files`), for a post that cannot be accepted.
+
+Limits are the caller's (a channel's, the media size setting), passed in. They are checked
+as bytes arrive (file count, per-file and per-submission size). A file over a limit is
+discarded chunk by chunk rather than stopping the request, so that every text answer in the
+form still arrives and can be shown back to the person with the error.
 
 A file part under a field name the form does not have is never written at all, not even
 as an orphan for the sweep to find later (security review M4: stray parts filled the disk).
@@ -16,22 +22,28 @@ as an orphan for the sweep to find later (security review M4: stray parts filled
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
-from django.core.files.uploadedfile import UploadedFile
+from django import forms
+from django.core.files.uploadedfile import InMemoryUploadedFile, UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopFutureHandlers
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from clarion.vault import AgeRecipientStr, BlobName, BlobStore, EncryptingBlobWriter
+from clarion.web.csrf import EXPIRED_FORM, csrf_failed
 
 # Non-file form fields are capped by DATA_UPLOAD_MAX_MEMORY_SIZE; allow that much on top of
 # the files before a Content-Length alone proves a submission too large.
 FIELDS_ALLOWANCE = 6 * 1024 * 1024
+FormT = TypeVar("FormT", bound=forms.Form)
+FILES_NOT_KEPT = gettext_lazy("For your safety, browsers never keep chosen files: attach them again before sending.")
 
 
 @dataclass(frozen=True)
@@ -42,7 +54,7 @@ class UploadLimits:
     files_allowed: bool = True
 
 
-class EncryptedUpload(UploadedFile):
+class EncryptedUpload(UploadedFile):  # type: ignore[type-arg]  # holds no file object at all
     """A file that was encrypted into the blob store while it arrived; holds no content."""
 
     name: str
@@ -76,7 +88,7 @@ class UploadReport:
     not_allowed: list[_Refused] = field(default_factory=list)
     unexpected: list[_Refused] = field(default_factory=list)
     total_bytes: int = 0
-    # The channel's daily byte budget had no room for this post (clarion.web.throttle).
+    # The channel's daily byte budget had no room for this post (the caller's `reserve_files`).
     budget_spent: bool = False
 
     def errors(self, limits: UploadLimits) -> list[str]:
@@ -278,6 +290,49 @@ def parse_upload(request: HttpRequest, handler: EncryptingUploadHandler) -> None
         raise
 
 
+def receive_upload_form(
+    request: HttpRequest,
+    make_form: Callable[[Any, Any], FormT],
+    *,
+    store: BlobStore,
+    limits: UploadLimits,
+    recipient: AgeRecipientStr,
+    reserve_files: Callable[[], bool] | None = None,
+) -> tuple[FormT, list[str], UploadReport]:
+    """Parse a posted form whose files are encrypted to `recipient` into `store` as they arrive.
+
+    The one path for every form that takes files (a source's tip or message, a reviewer's
+    reply). Return the bound form (validated), problems beyond its field errors, and the
+    upload report. On any problem the encrypted files are deleted at once: nothing of a
+    refused post stays.
+    """
+    # Only the form's own file fields are written; a part under any other name never is (M4).
+    blank = make_form(None, None)
+    file_fields = {name for name, field in blank.fields.items() if isinstance(field, forms.FileField)}
+    handler = EncryptingUploadHandler(
+        request,
+        store=store,
+        recipients=[recipient],
+        limits=limits,
+        file_fields=file_fields,
+        reserve_files=reserve_files,
+    )
+    parse_upload(request, handler)
+    form = make_form(request.POST, request.FILES)
+    problems = handler.report.errors(limits)
+    if csrf_failed(request):
+        problems.insert(0, str(EXPIRED_FORM))
+    if problems or not form.is_valid():
+        handler.report.discard(store)
+    return form, problems, handler.report
+
+
+def drop_files(request: HttpRequest) -> None:
+    """Parse a post that cannot be accepted: its text is kept for the form, its files dropped unread."""
+    request.upload_handlers = [DiscardingUploadHandler(request)]
+    request.POST  # noqa: B018 - parsing happens on first access
+
+
 class DiscardingUploadHandler(FileUploadHandler):
     """Read and drop every file of a request that cannot be accepted (e.g. session ended)."""
 
@@ -290,3 +345,66 @@ class DiscardingUploadHandler(FileUploadHandler):
 
     def file_complete(self, file_size: int) -> None:
         return None
+
+
+class InMemoryUploadHandler(FileUploadHandler):
+    """Keep one upload in memory only, from one field, up to `max_bytes`.
+
+    Threats: Django writes uploads over 2.5 MB to a temporary file, so an unscrubbed original
+    (a photo with its GPS position, a PDF with its author) would touch the disk: here the bytes
+    stay in memory until the caller has made the clean copy. And a request may carry many
+    file parts (up to DATA_UPLOAD_MAX_NUMBER_FILES): only the first part named `field` is kept,
+    every other part is dropped as it arrives (the security review's L5), so memory is bounded
+    by one file of `max_bytes`. A file over the limit is dropped as it arrives, with its size
+    kept for the message.
+    """
+
+    def __init__(self, request: HttpRequest | None = None, *, max_bytes: int, field: str = "file") -> None:
+        super().__init__(request)
+        self.max_bytes = max_bytes
+        self.field = field
+        self.refused_size: int | None = None
+        self.extra_parts = 0
+        self._buffer: io.BytesIO | None = None
+        self._taken = False
+        self._dropping = False
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        self._buffer = None
+        self._dropping = self._taken or self.field_name != self.field
+        if self._dropping:
+            self.extra_parts += 1
+            return
+        self._taken = True
+        self._buffer = io.BytesIO()
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        if self._dropping:
+            return None
+        if self._buffer is None:
+            self.refused_size = start + len(raw_data)
+            return None
+        if start + len(raw_data) > self.max_bytes:
+            self._buffer = None
+            self.refused_size = start + len(raw_data)
+            return None
+        self._buffer.write(raw_data)
+        return None
+
+    def file_complete(self, file_size: int) -> InMemoryUploadedFile | None:
+        if self._dropping:
+            return None
+        if self._buffer is None:
+            self.refused_size = max(self.refused_size or 0, file_size)
+            return None
+        self._buffer.seek(0)
+        return InMemoryUploadedFile(
+            file=self._buffer,
+            field_name=self.field_name,
+            name=self.file_name,
+            content_type=self.content_type,
+            size=file_size,
+            charset=self.charset,
+            content_type_extra=self.content_type_extra,
+        )

@@ -1,4 +1,4 @@
-"""`python -m clarion demo` loads realistic content once and prints working credentials."""
+"""`python -m clarion demo` loads every app's demo content once and prints working credentials."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from clarion.accounts.keys import unlock_identity
 from clarion.accounts.roles import is_admin, is_reviewer
 from clarion.intake.models import Channel, GuidancePage, Question
+from clarion.publishing.models import Post
 
 
 def test_demo_loads_three_channels_and_a_reviewer_whose_printed_password_unlocks_their_key(db):
@@ -37,6 +38,17 @@ def test_demo_loads_three_channels_and_a_reviewer_whose_printed_password_unlocks
     assert GuidancePage.objects.filter(slug="authorities").exists()
 
 
+def test_demo_loads_each_apps_part_in_layer_order_and_prints_the_credentials_last(db):
+    out = io.StringIO()
+
+    call_command("demo", stdout=out)
+
+    printed = out.getvalue()
+    assert Post.objects.filter(slug="staffing-letter", pinned=True).exists()  # publishing's part ran
+    order = ["Public site: /", "Demo content loaded.", "Reviewer account:", "Recovery code:", "Source pages: /tip/"]
+    assert [printed.index(line) for line in order] == sorted(printed.index(line) for line in order)
+
+
 def test_demo_runs_only_once(db):
     call_command("demo", stdout=io.StringIO())
     again = io.StringIO()
@@ -44,4 +56,5 @@ def test_demo_runs_only_once(db):
     call_command("demo", stdout=again)
 
     assert "already loaded" in again.getvalue()
+    assert "Reviewer account" not in again.getvalue()
     assert Channel.objects.count() == 3
