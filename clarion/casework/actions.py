@@ -20,7 +20,8 @@ from django.utils.translation import gettext_lazy
 from clarion import vault
 from clarion.accounts.models import KeyCustody
 from clarion.accounts.roles import is_admin
-from clarion.casework import audit
+from clarion.audit.log import record
+from clarion.audit.models import SubjectType
 from clarion.casework.access import TipSecrets, may_read_tip, receiver_refusal
 from clarion.casework.models import (
     CaseFile,
@@ -80,7 +81,7 @@ def do_open_case_file(*, tip: Tip) -> CaseFile:
             continue
     else:  # pragma: no cover - 24 collisions in a row
         raise IntegrityError("Could not draw a free case reference.")
-    audit.record(actor=None, action="tip.received", tip_id=tip.pk, detail=f"channel {tip.channel_id}")
+    record(actor=None, action="tip.received", subject=tip, detail=f"channel {tip.channel_id}")
     return case
 
 
@@ -95,12 +96,13 @@ def do_record_tip_read(*, actor, tip: Tip) -> None:  # noqa: ANN001
     now = timezone.now()
     with transaction.atomic():
         ReadMarker.objects.update_or_create(tip=tip, user=actor, defaults={"read_at": now})
-        audit.record(actor=actor, action="tip.read", tip_id=tip.pk)
+        record(actor=actor, action="tip.read", subject=tip)
 
 
 def do_record_file_download(*, actor, tip_file: TipFile) -> None:  # noqa: ANN001
     """Audit that `actor` downloaded one file (its id, never its name)."""
-    audit.record(actor=actor, action="file.download", tip_id=tip_file.tip_id, detail=f"file {tip_file.pk}")
+    subject = (SubjectType.TIP, tip_file.tip_id)
+    record(actor=actor, action="file.download", subject=subject, detail=f"file {tip_file.pk}")
 
 
 def do_send_reviewer_message(
@@ -146,7 +148,7 @@ def do_send_reviewer_message(
         case.refresh_deadline()
         case.save(update_fields=["acknowledged_at", "feedback_given_at", "due_step", "due_at"])
         detail = f"{len(uploads)} files" + (", feedback" if gives_feedback else "")
-        audit.record(actor=actor, action="message.sent", tip_id=tip.pk, detail=detail)
+        record(actor=actor, action="message.sent", subject=tip, detail=detail)
     return msg
 
 
@@ -154,7 +156,7 @@ def do_add_note(*, actor, tip: Tip, text: str) -> Note:  # noqa: ANN001
     """Keep an internal note, encrypted to the case key: the source never holds that key."""
     with transaction.atomic():
         note = Note.objects.create(tip=tip, author=actor, created_at=timezone.now(), body=_seal_to_case(tip, text))
-        audit.record(actor=actor, action="note.added", tip_id=tip.pk)
+        record(actor=actor, action="note.added", subject=tip)
     return note
 
 
@@ -274,7 +276,7 @@ def do_update_case(
         if changes:
             case.updated_at = now
             case.save()
-            audit.record(actor=actor, action="case.updated", tip_id=tip.pk, detail="; ".join(changes))
+            record(actor=actor, action="case.updated", subject=tip, detail="; ".join(changes))
     return case
 
 
@@ -316,7 +318,7 @@ def do_propose_closure(*, actor, tip: Tip, closure: ClosureRecord) -> Closure:  
                 )
         except IntegrityError:
             raise CaseRuleError(None, ALREADY_PROPOSED) from None
-        audit.record(actor=actor, action="closure.proposed", tip_id=tip.pk, detail=f"closure {proposal.pk}")
+        record(actor=actor, action="closure.proposed", subject=tip, detail=f"closure {proposal.pk}")
     return proposal
 
 
@@ -369,7 +371,7 @@ def do_approve_closure(*, actor, tip: Tip, closure_id: int) -> CaseFile:  # noqa
             f"closure {proposal.pk} proposed by user {proposal.proposed_by_id}; "
             f"status {old_status.slug} -> {proposal.status.slug}"
         )
-        audit.record(actor=actor, action="closure.approved", tip_id=tip.pk, detail=detail)
+        record(actor=actor, action="closure.approved", subject=tip, detail=detail)
     return case
 
 
@@ -382,7 +384,7 @@ def do_withdraw_closure(*, actor, tip: Tip, closure_id: int) -> None:  # noqa: A
         case = _locked_case(tip)
         proposal = _pending_closure(case, closure_id)
         _decide(proposal, withdrawn_by=actor, withdrawn_at=timezone.now())
-        audit.record(actor=actor, action="closure.withdrawn", tip_id=tip.pk, detail=f"closure {proposal.pk}")
+        record(actor=actor, action="closure.withdrawn", subject=tip, detail=f"closure {proposal.pk}")
 
 
 def do_export_tip(*, actor, tip: Tip, secrets: TipSecrets, lock: ExportLock, out: BinaryIO) -> None:  # noqa: ANN001
@@ -398,7 +400,7 @@ def do_export_tip(*, actor, tip: Tip, secrets: TipSecrets, lock: ExportLock, out
         store=blob_store(),
         notes=[bytes(body) for body in tip.notes.values_list("body", flat=True)],
     )
-    audit.record(actor=actor, action="tip.exported", tip_id=tip.pk, detail=lock.describe())
+    record(actor=actor, action="tip.exported", subject=tip, detail=lock.describe())
 
 
 def do_declare_conflict(*, actor, tip: Tip) -> None:  # noqa: ANN001
@@ -407,7 +409,7 @@ def do_declare_conflict(*, actor, tip: Tip) -> None:  # noqa: ANN001
         ConflictOfInterest.objects.get_or_create(tip=tip, user=actor, defaults={"declared_at": timezone.now()})
         tip.key_wraps.filter(holder=KeyWrap.Holder.REVIEWER, user=actor).delete()
         CaseFile.objects.filter(pk=tip.pk, assignee=actor).update(assignee=None)
-        audit.record(actor=actor, action="conflict.declared", tip_id=tip.pk)
+        record(actor=actor, action="conflict.declared", subject=tip)
 
 
 def do_share_tip(*, actor, tip: Tip, secrets: TipSecrets, reviewer) -> KeyWrap:  # noqa: ANN001
@@ -429,7 +431,7 @@ def do_share_tip(*, actor, tip: Tip, secrets: TipSecrets, reviewer) -> KeyWrap: 
             recipient=custody.public_key,
             wrapped=wrapped,
         )
-        audit.record(actor=actor, action="tip.shared", tip_id=tip.pk, detail=f"with user {reviewer.pk}")
+        record(actor=actor, action="tip.shared", subject=tip, detail=f"with user {reviewer.pk}")
     return wrap
 
 
@@ -465,7 +467,7 @@ def do_revoke_share(*, actor, tip: Tip, reviewer) -> None:  # noqa: ANN001
             raise CaseRuleError("reviewer", _("This person cannot read this tip."))
         if not wraps.exists():
             CaseFile.objects.filter(pk=tip.pk, assignee=reviewer).update(assignee=None)
-        audit.record(actor=actor, action="share.revoked", tip_id=tip.pk, detail=f"from user {reviewer.pk}")
+        record(actor=actor, action="share.revoked", subject=tip, detail=f"from user {reviewer.pk}")
 
 
 @dataclass(frozen=True)
@@ -504,7 +506,7 @@ def _take_back_channel_tips(*, actor, channel: Channel, user) -> list[str]:  # n
     for tip_id in tip_ids:
         if tip_id in references:
             detail = f"user {user.pk} ({user.get_username()}) taken off channel {channel.pk} ({channel.slug})"
-            audit.record(actor=actor, action="access.revoked", tip_id=tip_id, detail=detail)
+            record(actor=actor, action="access.revoked", subject=(SubjectType.TIP, tip_id), detail=detail)
     return sorted(references.values())
 
 
@@ -527,17 +529,16 @@ def do_set_channel_receivers(*, actor, channel: Channel, receivers: Iterable[Any
     taken_back: list[TakenBack] = []
     with transaction.atomic():
         current = {user.pk: user for user in channel.receivers.all()}
-        where = f"channel {channel.pk} ({channel.slug})"
         for pk in sorted(set(wanted) - set(current)):
             channel.receivers.add(wanted[pk])
             who = f"user {pk} ({wanted[pk].get_username()})"
-            audit.record(actor=actor, action="channel.receiver_added", detail=f"{who} to {where}")
+            record(actor=actor, action="channel.receiver_added", subject=channel, detail=who)
         for pk in sorted(set(current) - set(wanted)):
             user = current[pk]
             channel.receivers.remove(user)
             references = _take_back_channel_tips(actor=actor, channel=channel, user=user)
-            detail = f"user {pk} ({user.get_username()}) from {where}; tips taken back: {len(references)}"
-            audit.record(actor=actor, action="channel.receiver_removed", detail=detail)
+            detail = f"user {pk} ({user.get_username()}); tips taken back: {len(references)}"
+            record(actor=actor, action="channel.receiver_removed", subject=channel, detail=detail)
             taken_back.append(TakenBack(user=user, references=references))
     return taken_back
 
@@ -554,7 +555,7 @@ def do_postpone_destruction(*, actor, tip: Tip) -> CaseFile:  # noqa: ANN001
         case.destroy_after = max(case.destroy_after, timezone.now()) + timedelta(days=POSTPONE_DAYS)
         case.destruction_warned = False
         case.save(update_fields=["destroy_after", "destruction_warned"])
-        audit.record(actor=actor, action="retention.postponed", tip_id=tip.pk, detail=f"{POSTPONE_DAYS} days")
+        record(actor=actor, action="retention.postponed", subject=tip, detail=f"{POSTPONE_DAYS} days")
     return case
 
 
@@ -570,4 +571,4 @@ def do_destroy_tip(*, tip: Tip) -> None:
     with transaction.atomic():
         tip_id = tip.pk
         Tip.objects.filter(pk=tip_id).delete()
-        audit.record(actor=None, action="tip.destroyed", tip_id=tip_id, detail="retention period over")
+        record(actor=None, action="tip.destroyed", subject=(SubjectType.TIP, tip_id), detail="retention period over")

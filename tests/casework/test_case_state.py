@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from clarion.casework.models import AuditEntry, CaseFile, Closure, ConflictOfInterest, Label, Status, Triage
+from clarion.audit.models import AuditEntry
+from clarion.casework.models import CaseFile, Closure, ConflictOfInterest, Label, Status, Triage
 from clarion.intake.models import KeyWrap
 
 TRIAGE = {
@@ -94,7 +95,7 @@ def test_labels_assignee_and_flag_change_through_one_audited_action(reviewer, re
     case = CaseFile.objects.get(pk=sent.tip.pk)
     assert list(case.labels.all()) == [label] and case.assignee == reviewer and case.important
     entry = AuditEntry.objects.filter(action="case.updated").get()
-    assert entry.actor_id == reviewer.pk and entry.tip_id == sent.tip.pk
+    assert entry.actor_id == reviewer.pk and (entry.subject_type, entry.subject_id) == ("tip", str(sent.tip.pk))
     assert "important yes" in entry.detail
 
 
@@ -141,4 +142,4 @@ def test_a_tip_still_arrives_when_an_admin_removed_every_new_status(channel):
     sent = send_tip(channel)
 
     assert sent.tip.case.status.kind == Status.Kind.NEW
-    assert AuditEntry.objects.filter(action="tip.received", tip_id=sent.tip.pk).exists()
+    assert AuditEntry.objects.about(sent.tip).filter(action="tip.received").exists()

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clarion.casework import audit
+from clarion.audit.log import record
 from clarion.intake.models import Tip
 from clarion.publishing.actions.common import WorkflowError, open_revision, sealed_layers
 from clarion.publishing.content import RevisionContent
@@ -203,7 +203,7 @@ def do_keep_flagged(*, actor, post: Post, key: str, reason: str, keys: EditorKey
             "decided_at": timezone.now(),
         },
     )
-    audit.record(actor=actor, action="post.keep_flag", detail=f"post {post.pk} revision {latest.number}")
+    record(actor=actor, action="post.keep_flag", subject=post, detail=f"revision {latest.number}")
     run_redaction_check(revision=latest, actor=actor, keys=keys)
 
 

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from clarion import vault
-from clarion.casework import audit
+from clarion.audit.log import record
 from clarion.publishing import embargo, media_store, search
 from clarion.publishing.actions.common import LOCKED_LATEST, Purged, WorkflowError, open_revision
 from clarion.publishing.actions.drafts import media_key
@@ -69,7 +69,7 @@ def do_submit_post(*, actor, post: Post, keys: EditorKeys) -> None:  # noqa: ANN
         )
     post.state = Post.State.IN_REVIEW
     post.save(update_fields=["state"])
-    audit.record(actor=actor, action="post.submit", detail=f"post {post.pk} revision {latest.number}")
+    record(actor=actor, action="post.submit", subject=post, detail=f"revision {latest.number}")
 
 
 def approval_problems(*, actor, post: Post, revision: Revision, keys: EditorKeys) -> list[str]:  # noqa: ANN001
@@ -139,10 +139,11 @@ def do_approve_post(
     revision.approved_at = now
     revision.approved_under_rule = rule_on
     revision.save(update_fields=["approved_by", "approved_at", "approved_under_rule"])
-    audit.record(
+    record(
         actor=actor,
         action="post.approve",
-        detail=f"post {post.pk} revision {revision.number} two-person rule {'on' if rule_on else 'off'}",
+        subject=post,
+        detail=f"revision {revision.number} two-person rule {'on' if rule_on else 'off'}",
     )
     media_keys = _media_keys(post, content, keys)
     if publish_at is not None and publish_at > now:
@@ -183,7 +184,7 @@ def do_rearm_schedule(*, actor, post: Post, keys: EditorKeys) -> None:  # noqa: 
     content = open_revision(revision, keys)
     revision.embargoed = _embargo(content, _media_keys(post, content, keys))
     revision.save(update_fields=["embargoed"])
-    audit.record(actor=actor, action="post.rearm_schedule", detail=f"post {post.pk} revision {revision.number}")
+    record(actor=actor, action="post.rearm_schedule", subject=post, detail=f"revision {revision.number}")
 
 
 def _publish(
@@ -235,7 +236,7 @@ def _publish(
     if was_public and revision.correction.strip():
         Correction.objects.create(post=post, revision=revision, text=revision.correction.strip(), published_at=now)
     search.index_post(post)
-    audit.record(actor=None, action="post.publish", detail=f"post {post.pk} revision {revision.number}")
+    record(actor=None, action="post.publish", subject=post, detail=f"revision {revision.number}")
     drop_public_pages()
 
 
@@ -278,5 +279,5 @@ def do_retract_post(*, actor, post: Post, notice: str, withdraw_text: bool) -> N
     post.pinned = False
     post.save()
     search.index_post(post)
-    audit.record(actor=actor, action="post.retract", detail=f"post {post.pk}")
+    record(actor=actor, action="post.retract", subject=post)
     drop_public_pages()
