@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "clarion.web",
+    "clarion.audit",
     "clarion.accounts",
     "clarion.intake",
     "clarion.casework",

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 
-APPS = ["publishing", "casework", "intake", "accounts", "web"]
+APPS = ["publishing", "casework", "intake", "accounts", "audit", "web"]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -22,22 +22,12 @@ from clarion.accounts.codes import OneTimeCode, code_hash, generate_code, normal
 from clarion.accounts.models import Invitation, KeyCustody, Organisation
 from clarion.accounts.roles import ADMIN, Role, grant_role, is_admin
 from clarion.accounts.sessions import end_sessions
+from clarion.audit.log import record
+from clarion.audit.models import SubjectType
 
 
 class AccountError(Exception):
     """A change that cannot be made; the message says why, in words for the person."""
-
-
-DETAIL_MAX = 300  # AuditEntry.detail's length
-
-
-def _audit(*, actor: User | None, action: str, detail: str = "") -> None:
-    """Append to the audit log (kept by clarion.casework): who did what; never a secret."""
-    from clarion.casework.audit import record  # imported here: casework builds on accounts
-
-    if len(detail) > DETAIL_MAX:
-        detail = detail[: DETAIL_MAX - 1] + "…"
-    record(actor=actor, action=action, detail=detail)
 
 
 def _person(user: User) -> str:
@@ -50,7 +40,8 @@ def _remove_devices(*, actor: User, user: User) -> None:
     for model in (TOTPDevice, StaticDevice):
         removed += model.objects.filter(user=user).delete()[1].get(model._meta.label, 0)
     if removed:
-        _audit(actor=actor, action="device.removed", detail=f"second-factor devices of {_person(user)}: {removed}")
+        detail = f"second-factor devices of {_person(user)}: {removed}"
+        record(actor=actor, action="device.removed", subject=user, detail=detail)
 
 
 @dataclass(frozen=True)
@@ -83,7 +74,7 @@ def do_create_invitation(
         expires_at=timezone.now() + timedelta(days=days or settings.STAFF_INVITATION_DAYS),
     )
     if for_user is None:
-        _audit(actor=actor, action="account.invite", detail=invitation.roles)
+        record(actor=actor, action="account.invite", detail=invitation.roles)
     return invitation, code
 
 
@@ -116,9 +107,10 @@ def do_enrol(*, invitation_id: int, username: str | None, password: str, totp_ke
         grant_role(user, role)
     _remove_devices(actor=user, user=user)
     TOTPDevice.objects.create(user=user, name="authenticator", key=totp_key, confirmed=True)
-    _audit(actor=user, action="device.added", detail=f"authenticator (TOTP) of {_person(user)}")
+    record(actor=user, action="device.added", subject=user, detail=f"authenticator (TOTP) of {_person(user)}")
     _custody, recovery_code = keys.enrol_key_custody(user, password)
-    _audit(actor=user, action="account.reenrol" if invitation.for_user else "account.enrol", detail=invitation.roles)
+    action = "account.reenrol" if invitation.for_user else "account.enrol"
+    record(actor=user, action=action, subject=user, detail=invitation.roles)
     return Enrolled(user=user, recovery_code=recovery_code)
 
 
@@ -136,7 +128,7 @@ def do_change_password(*, user: User, current_password: str, new_password: str, 
     user.set_password(new_password)
     user.save(update_fields=["password"])
     end_sessions(user, keep=keep_session)
-    _audit(actor=user, action="account.password_change")
+    record(actor=user, action="account.password_change", subject=user)
 
 
 @transaction.atomic
@@ -152,7 +144,7 @@ def do_recover(*, user: User, recovery_code: str, new_password: str) -> OneTimeC
     user.set_password(new_password)
     user.save(update_fields=["password"])
     end_sessions(user)
-    _audit(actor=user, action="account.recover")
+    record(actor=user, action="account.recover", subject=user)
     return new_code
 
 
@@ -174,7 +166,7 @@ def do_reset_account(*, actor: User, user: User) -> OneTimeCode:
     Invitation.objects.filter(for_user=user, used_at__isnull=True).delete()
     end_sessions(user)
     _invitation, code = do_create_invitation(actor=actor, roles=[], for_user=user)
-    _audit(actor=actor, action="account.reset", detail=user.get_username())
+    record(actor=actor, action="account.reset", subject=user, detail=user.get_username())
     return code
 
 
@@ -189,7 +181,8 @@ def do_set_active(*, actor: User, user: User, active: bool) -> None:
     user.save(update_fields=["is_active"])
     if not active:
         end_sessions(user)
-    _audit(actor=actor, action="account.enable" if active else "account.disable", detail=user.get_username())
+    action = "account.enable" if active else "account.disable"
+    record(actor=actor, action=action, subject=user, detail=user.get_username())
 
 
 @transaction.atomic
@@ -208,9 +201,9 @@ def do_set_roles(*, actor: User, user: User, groups: Iterable[Group]) -> None:
         user.is_staff = user.is_superuser = ADMIN in wanted
         user.save(update_fields=["is_staff", "is_superuser"])
     for name in sorted(set(wanted) - before):
-        _audit(actor=actor, action="role.granted", detail=f"{name} to {_person(user)}")
+        record(actor=actor, action="role.granted", subject=user, detail=f"{name} to {_person(user)}")
     for name in sorted(before - set(wanted)):
-        _audit(actor=actor, action="role.removed", detail=f"{name} from {_person(user)}")
+        record(actor=actor, action="role.removed", subject=user, detail=f"{name} from {_person(user)}")
 
 
 def _permission_names(permissions: Iterable[Permission]) -> set[str]:
@@ -233,10 +226,11 @@ def do_save_group(*, actor: User, group: Group, permissions: Iterable[Permission
     after = _permission_names(group.permissions.select_related("content_type"))
     changes = [f"renamed from {old.name}"] if old is not None and old.name != group.name else []
     changes += [f"+{name}" for name in sorted(after - before)] + [f"-{name}" for name in sorted(before - after)]
+    detail = f"{group.name}: {' '.join(changes)}"
     if old is None:
-        _audit(actor=actor, action="group.created", detail=f"{group.name}: {' '.join(changes)}".strip(": "))
+        record(actor=actor, action="group.created", subject=group, detail=detail.strip(": "))
     elif changes:
-        _audit(actor=actor, action="group.changed", detail=f"{group.name}: {' '.join(changes)}")
+        record(actor=actor, action="group.changed", subject=group, detail=detail)
 
 
 @transaction.atomic
@@ -246,9 +240,9 @@ def do_delete_group(*, actor: User, group: Group) -> None:
         raise PermissionDenied
     if group.name in Role.values:
         raise AccountError(_("“%(name)s” is a role and cannot be deleted.") % {"name": group.name})
-    name = group.name
+    name, pk = group.name, group.pk
     group.delete()
-    _audit(actor=actor, action="group.deleted", detail=name)
+    record(actor=actor, action="group.deleted", subject=(SubjectType.GROUP, pk), detail=name)
 
 
 @transaction.atomic
@@ -264,11 +258,12 @@ def do_save_organisation(*, actor: User, organisation: Organisation) -> None:
     organisation.save()
     old_key = old.offline_public_key if old is not None else ""
     if organisation.offline_public_key != old_key:
-        _audit(
+        record(
             actor=actor,
             action="organisation.offline_key",
+            subject=organisation,
             detail=f"{old_key or '(none)'} -> {organisation.offline_public_key or '(none)'}",
         )
     changed = [name for name in ("name", "mission") if old is None or getattr(old, name) != getattr(organisation, name)]
     if changed:
-        _audit(actor=actor, action="organisation.changed", detail=", ".join(changed))
+        record(actor=actor, action="organisation.changed", subject=organisation, detail=", ".join(changed))

@@ -22,7 +22,8 @@ from django.utils.translation import gettext_lazy
 from clarion import vault
 from clarion.accounts.models import KeyCustody
 from clarion.accounts.roles import is_admin
-from clarion.casework import audit
+from clarion.audit.log import record
+from clarion.audit.models import SubjectType
 from clarion.casework.access import TipSecrets, may_read_tip, receiver_refusal
 from clarion.casework.models import (
     CaseFile,
@@ -84,7 +85,7 @@ def do_open_case_file(*, tip: Tip) -> CaseFile:
             continue
     else:  # pragma: no cover - 24 collisions in a row
         raise IntegrityError("Could not draw a free case reference.")
-    audit.record(actor=None, action="tip.received", tip_id=tip.pk, detail=f"channel {tip.channel_id}")
+    record(actor=None, action="tip.received", subject=tip, detail=f"channel {tip.channel_id}")
     return case
 
 
@@ -98,12 +99,13 @@ def do_record_tip_read(*, actor: User, tip: Tip) -> None:
     now = timezone.now()
     with transaction.atomic():
         ReadMarker.objects.update_or_create(tip=tip, user=actor, defaults={"read_at": now})
-        audit.record(actor=actor, action="tip.read", tip_id=tip.pk)
+        record(actor=actor, action="tip.read", subject=tip)
 
 
 def do_record_file_download(*, actor: User, tip_file: TipFile) -> None:
     """Audit that `actor` downloaded one file (its id, never its name)."""
-    audit.record(actor=actor, action="file.download", tip_id=tip_file.tip_id, detail=f"file {tip_file.pk}")
+    subject = (SubjectType.TIP, tip_file.tip_id)
+    record(actor=actor, action="file.download", subject=subject, detail=f"file {tip_file.pk}")
 
 
 def do_send_reviewer_message(
@@ -130,7 +132,7 @@ def do_send_reviewer_message(
         case.refresh_deadline()
         case.save(update_fields=["acknowledged_at", "feedback_given_at", "due_step", "due_at"])
         detail = f"{len(uploads)} files" + (", feedback" if gives_feedback else "")
-        audit.record(actor=actor, action="message.sent", tip_id=tip.pk, detail=detail)
+        record(actor=actor, action="message.sent", subject=tip, detail=detail)
     return msg
 
 
@@ -138,7 +140,7 @@ def do_add_note(*, actor: User, tip: Tip, text: str) -> Note:
     """Keep an internal note, encrypted to the case key: the source never holds that key."""
     with transaction.atomic():
         note = Note.objects.create(tip=tip, author=actor, created_at=timezone.now(), body=_seal_to_case(tip, text))
-        audit.record(actor=actor, action="note.added", tip_id=tip.pk)
+        record(actor=actor, action="note.added", subject=tip)
     return note
 
 
@@ -199,7 +201,7 @@ def do_change_case_status(*, actor: User, tip: Tip, status: Status, reopen_reaso
             detail = f"reopened; {detail}"
         case.status = status
         _touch(case, "status", "destroy_after", "destruction_warned")
-        audit.record(actor=actor, action="case.status_changed", tip_id=tip.pk, detail=detail)
+        record(actor=actor, action="case.status_changed", subject=tip, detail=detail)
     return case
 
 
@@ -221,7 +223,7 @@ def do_record_triage(*, actor: User, tip: Tip, triage: TriageRecord) -> Triage:
     """Record the tip's triage (ISO 37002), its reasons encrypted to the case key."""
     with transaction.atomic():
         case = _locked_case(tip)
-        record = Triage.objects.create(
+        triage_row = Triage.objects.create(
             case=case,
             category=triage.category,
             in_scope=triage.in_scope,
@@ -232,8 +234,8 @@ def do_record_triage(*, actor: User, tip: Tip, triage: TriageRecord) -> Triage:
             recorded_at=timezone.now(),
         )
         _touch(case)
-        audit.record(actor=actor, action="case.triaged", tip_id=tip.pk, detail=f"triage {record.pk}")
-    return record
+        record(actor=actor, action="case.triaged", subject=tip, detail=f"triage {triage_row.pk}")
+    return triage_row
 
 
 def do_set_case_labels(*, actor: User, tip: Tip, labels: Iterable[Label]) -> CaseFile:
@@ -246,7 +248,7 @@ def do_set_case_labels(*, actor: User, tip: Tip, labels: Iterable[Label]) -> Cas
         case.labels.set(new_labels)
         _touch(case)
         detail = "labels " + ",".join(sorted(str(label.pk) for label in new_labels))
-        audit.record(actor=actor, action="case.labels_set", tip_id=tip.pk, detail=detail)
+        record(actor=actor, action="case.labels_set", subject=tip, detail=detail)
     return case
 
 
@@ -260,9 +262,7 @@ def do_assign_case(*, actor: User, tip: Tip, assignee: User | None) -> CaseFile:
             raise CaseRuleError("assignee", "Assign the tip to someone who can read it (share it with them first).")
         case.assignee = assignee
         _touch(case, "assignee")
-        audit.record(
-            actor=actor, action="case.assigned", tip_id=tip.pk, detail=f"assignee {assignee.pk if assignee else '-'}"
-        )
+        record(actor=actor, action="case.assigned", subject=tip, detail=f"assignee {assignee.pk if assignee else '-'}")
     return case
 
 
@@ -274,10 +274,10 @@ def do_mark_case_important(*, actor: User, tip: Tip, important: bool) -> CaseFil
             return case
         case.important = important
         _touch(case, "important")
-        audit.record(
+        record(
             actor=actor,
             action="case.marked_important",
-            tip_id=tip.pk,
+            subject=tip,
             detail=f"important {'yes' if important else 'no'}",
         )
     return case
@@ -321,7 +321,7 @@ def do_propose_closure(*, actor: User, tip: Tip, closure: ClosureRecord) -> Clos
                 )
         except IntegrityError:
             raise CaseRuleError(None, ALREADY_PROPOSED) from None
-        audit.record(actor=actor, action="closure.proposed", tip_id=tip.pk, detail=f"closure {proposal.pk}")
+        record(actor=actor, action="closure.proposed", subject=tip, detail=f"closure {proposal.pk}")
     return proposal
 
 
@@ -374,7 +374,7 @@ def do_approve_closure(*, actor: User, tip: Tip, closure_id: int) -> CaseFile:
             f"closure {proposal.pk} proposed by user {proposal.proposed_by_id}; "
             f"status {old_status.slug} -> {proposal.status.slug}"  # type: ignore[union-attr]
         )
-        audit.record(actor=actor, action="closure.approved", tip_id=tip.pk, detail=detail)
+        record(actor=actor, action="closure.approved", subject=tip, detail=detail)
     return case
 
 
@@ -387,7 +387,7 @@ def do_withdraw_closure(*, actor: User, tip: Tip, closure_id: int) -> None:
         case = _locked_case(tip)
         proposal = _pending_closure(case, closure_id)
         _decide(proposal, withdrawn_by=actor, withdrawn_at=timezone.now())
-        audit.record(actor=actor, action="closure.withdrawn", tip_id=tip.pk, detail=f"closure {proposal.pk}")
+        record(actor=actor, action="closure.withdrawn", subject=tip, detail=f"closure {proposal.pk}")
 
 
 def do_export_tip(*, actor: User, tip: Tip, secrets: TipSecrets, lock: ExportLock, out: BinaryIO) -> None:
@@ -403,7 +403,7 @@ def do_export_tip(*, actor: User, tip: Tip, secrets: TipSecrets, lock: ExportLoc
         store=blob_store(),
         notes=[bytes(body) for body in tip.notes.values_list("body", flat=True)],
     )
-    audit.record(actor=actor, action="tip.exported", tip_id=tip.pk, detail=lock.describe())
+    record(actor=actor, action="tip.exported", subject=tip, detail=lock.describe())
 
 
 def do_declare_conflict(*, actor: User, tip: Tip) -> None:
@@ -412,7 +412,7 @@ def do_declare_conflict(*, actor: User, tip: Tip) -> None:
         ConflictOfInterest.objects.get_or_create(tip=tip, user=actor, defaults={"declared_at": timezone.now()})
         tip.key_wraps.filter(holder=KeyWrap.Holder.REVIEWER, user=actor).delete()
         CaseFile.objects.filter(pk=tip.pk, assignee=actor).update(assignee=None)
-        audit.record(actor=actor, action="conflict.declared", tip_id=tip.pk)
+        record(actor=actor, action="conflict.declared", subject=tip)
 
 
 def do_share_tip(*, actor: User, tip: Tip, secrets: TipSecrets, reviewer: User) -> KeyWrap:
@@ -434,7 +434,7 @@ def do_share_tip(*, actor: User, tip: Tip, secrets: TipSecrets, reviewer: User) 
             recipient=custody.public_key,
             wrapped=wrapped,
         )
-        audit.record(actor=actor, action="tip.shared", tip_id=tip.pk, detail=f"with user {reviewer.pk}")
+        record(actor=actor, action="tip.shared", subject=tip, detail=f"with user {reviewer.pk}")
     return wrap
 
 
@@ -470,7 +470,7 @@ def do_revoke_share(*, actor: User, tip: Tip, reviewer: User) -> None:
             raise CaseRuleError("reviewer", _("This person cannot read this tip."))
         if not wraps.exists():
             CaseFile.objects.filter(pk=tip.pk, assignee=reviewer).update(assignee=None)
-        audit.record(actor=actor, action="share.revoked", tip_id=tip.pk, detail=f"from user {reviewer.pk}")
+        record(actor=actor, action="share.revoked", subject=tip, detail=f"from user {reviewer.pk}")
 
 
 @dataclass(frozen=True)
@@ -509,7 +509,7 @@ def _take_back_channel_tips(*, actor: User, channel: Channel, user: User) -> lis
     for tip_id in tip_ids:
         if tip_id in references:
             detail = f"user {user.pk} ({user.get_username()}) taken off channel {channel.pk} ({channel.slug})"
-            audit.record(actor=actor, action="access.revoked", tip_id=tip_id, detail=detail)
+            record(actor=actor, action="access.revoked", subject=(SubjectType.TIP, tip_id), detail=detail)
     return sorted(references.values())
 
 
@@ -532,17 +532,16 @@ def do_set_channel_receivers(*, actor: User, channel: Channel, receivers: Iterab
     taken_back: list[TakenBack] = []
     with transaction.atomic():
         current = {user.pk: user for user in channel.receivers.all()}
-        where = f"channel {channel.pk} ({channel.slug})"
         for pk in sorted(set(wanted) - set(current)):
             channel.receivers.add(wanted[pk])
             who = f"user {pk} ({wanted[pk].get_username()})"
-            audit.record(actor=actor, action="channel.receiver_added", detail=f"{who} to {where}")
+            record(actor=actor, action="channel.receiver_added", subject=channel, detail=who)
         for pk in sorted(set(current) - set(wanted)):
             user = current[pk]
             channel.receivers.remove(user)
             references = _take_back_channel_tips(actor=actor, channel=channel, user=user)
-            detail = f"user {pk} ({user.get_username()}) from {where}; tips taken back: {len(references)}"
-            audit.record(actor=actor, action="channel.receiver_removed", detail=detail)
+            detail = f"user {pk} ({user.get_username()}); tips taken back: {len(references)}"
+            record(actor=actor, action="channel.receiver_removed", subject=channel, detail=detail)
             taken_back.append(TakenBack(user=user, references=references))
     return taken_back
 
@@ -559,7 +558,7 @@ def do_postpone_destruction(*, actor: User, tip: Tip) -> CaseFile:
         case.destroy_after = max(case.destroy_after, timezone.now()) + timedelta(days=POSTPONE_DAYS)
         case.destruction_warned = False
         case.save(update_fields=["destroy_after", "destruction_warned"])
-        audit.record(actor=actor, action="retention.postponed", tip_id=tip.pk, detail=f"{POSTPONE_DAYS} days")
+        record(actor=actor, action="retention.postponed", subject=tip, detail=f"{POSTPONE_DAYS} days")
     return case
 
 
@@ -575,4 +574,4 @@ def do_destroy_tip(*, tip: Tip) -> None:
     with transaction.atomic():
         tip_id = tip.pk
         Tip.objects.filter(pk=tip_id).delete()
-        audit.record(actor=None, action="tip.destroyed", tip_id=tip_id, detail="retention period over")
+        record(actor=None, action="tip.destroyed", subject=(SubjectType.TIP, tip_id), detail="retention period over")

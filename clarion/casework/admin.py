@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from clarion.casework.access import channel_receiver_candidates, receiver_refusal
 from clarion.casework.actions import CaseRuleError, do_set_channel_receivers, tips_given_by_channel
-from clarion.casework.models import AuditEntry, Label, Status
+from clarion.casework.models import Label, Status
 from clarion.intake.admin import ChannelAdmin as IntakeChannelAdmin
 from clarion.intake.models import Channel
 from clarion.web.staff_request import staff_user
@@ -31,24 +31,6 @@ class StatusAdmin(admin.ModelAdmin):
 @admin.register(Label)
 class LabelAdmin(admin.ModelAdmin):
     list_display = ["name"]
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    """Admins read the log; nobody edits it here (append-only, hash-chained)."""
-
-    list_display = ["seq", "at", "actor_name", "action", "tip_id", "detail"]
-    list_filter = ["action"]
-    search_fields = ["actor_name", "=tip_id"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
-        return False
 
 
 class ReceiversField(forms.ModelMultipleChoiceField):

@@ -8,11 +8,8 @@ which the source never holds.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets
 from datetime import datetime
-from typing import Any, NoReturn
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -337,68 +334,3 @@ class ConflictOfInterest(models.Model):
 
     def __str__(self) -> str:
         return f"conflict declared on {self.tip}"
-
-
-class AppendOnlyError(Exception):
-    """Raised when code tries to change or remove an audit entry."""
-
-
-class AuditEntryQuerySet(models.QuerySet):
-    def update(self, **kwargs: Any) -> NoReturn:
-        raise AppendOnlyError("The audit log is append-only.")
-
-    def delete(self) -> NoReturn:
-        raise AppendOnlyError("The audit log is append-only.")
-
-
-class AuditEntry(models.Model):
-    """One thing a person did: who, what, which tip, when. Never content, never an address.
-
-    Each row carries the SHA-256 of the previous row's hash and its own canonical fields, so
-    an edit or a deletion made directly in the database breaks the chain from that row on
-    (`python -m clarion audit verify`). Ids and users are plain values, not foreign keys, so
-    that destroying a tip or a user never rewrites the log.
-    """
-
-    seq = models.PositiveBigIntegerField(unique=True)
-    at = models.DateTimeField()
-    actor_id = models.PositiveBigIntegerField(null=True, blank=True)
-    actor_name = models.CharField(max_length=150, blank=True)
-    action = models.CharField(max_length=40)
-    tip_id = models.UUIDField(null=True, blank=True, db_index=True)
-    detail = models.CharField(max_length=300, blank=True, help_text="Workflow metadata only, never content.")
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
-
-    objects = AuditEntryQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["seq"]
-        verbose_name_plural = "audit entries"
-
-    def __str__(self) -> str:
-        return f"#{self.seq} {self.action}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AppendOnlyError("The audit log is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise AppendOnlyError("The audit log is append-only.")
-
-    def canonical(self) -> bytes:
-        """Return the fields the hash covers, in a fixed encoding."""
-        fields = {
-            "seq": self.seq,
-            "at": self.at.isoformat(),
-            "actor_id": self.actor_id,
-            "actor_name": self.actor_name,
-            "action": self.action,
-            "tip_id": str(self.tip_id) if self.tip_id else None,
-            "detail": self.detail,
-        }
-        return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
-
-    def compute_hash(self) -> str:
-        return hashlib.sha256(self.prev_hash.encode() + b"\n" + self.canonical()).hexdigest()

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from clarion import vault
 from clarion.accounts.roles import EDITOR
-from clarion.casework import audit
+from clarion.audit.log import record
 from clarion.casework.access import access_tip_for_reviewer, unlock_tip_for_reviewer
 from clarion.intake.models import Tip
 from clarion.publishing.models import PublishingKey, PublishingKeyWrap, SiteSettings
@@ -109,7 +109,7 @@ def grant_to_editors(*, publishing: KeyPair, key: PublishingKey, actor: User | N
             recipient=recipient,
             wrapped=vault.wrap_secrets({"publishing": publishing.identity}, [AgeRecipientStr(recipient)]),
         )
-        audit.record(actor=actor, action="publishing.key_granted", detail=user.get_username())
+        record(actor=actor, action="publishing.key_granted", subject=user, detail=user.get_username())
         granted.append(user)
     return granted
 
@@ -131,7 +131,7 @@ def ensure_publishing_key(*, actor: User | None = None) -> tuple[PublishingKey, 
             return existing, None
         publishing = vault.generate_keypair()
         key = PublishingKey.objects.create(public_key=publishing.recipient)
-        audit.record(actor=actor, action="publishing.key_created")
+        record(actor=actor, action="publishing.key_created")
         grant_to_editors(publishing=publishing, key=key, actor=actor)
     return key, publishing
 
@@ -165,7 +165,7 @@ def revoke_publishing_key(user: User, *, actor: User | None = None) -> None:
     """Delete every wrap of the publishing key to `user` (no longer an editor, or disabled)."""
     deleted, _ = PublishingKeyWrap.objects.filter(user=user).delete()
     if deleted:
-        audit.record(actor=actor, action="publishing.key_revoked", detail=user.get_username())
+        record(actor=actor, action="publishing.key_revoked", subject=user, detail=user.get_username())
 
 
 # --- sealing ------------------------------------------------------------------------------------

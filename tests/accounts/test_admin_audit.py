@@ -12,8 +12,8 @@ from django.test import Client
 
 from clarion import vault
 from clarion.accounts.models import Organisation
-from clarion.casework import audit
-from clarion.casework.models import AuditEntry
+from clarion.audit.log import verify
+from clarion.audit.models import AuditEntry
 from tests.accounts.helpers import csrf, log_in, make_staff, staff_browser
 from tests.accounts.test_enrolment import Browser, enrol
 
@@ -63,7 +63,7 @@ def test_replacing_the_organisations_offline_key_in_the_admin_is_in_the_audit_ch
     # And removing it is recorded too
     client.post(page, {"name": "Union", "mission": "", "offline_public_key": "", **csrf(client)})
     assert "none" in entries("organisation.offline_key")[-1].detail
-    assert audit.verify().broken is None
+    assert verify().broken is None
 
 
 def test_granting_and_taking_roles_in_the_user_admin_is_in_the_audit_chain(ada):
@@ -85,7 +85,7 @@ def test_granting_and_taking_roles_in_the_user_admin_is_in_the_audit_chain(ada):
     # And Django's admin flags follow the admin role, recorded with it
     rita.refresh_from_db()
     assert rita.is_staff and rita.is_superuser
-    assert audit.verify().broken is None
+    assert verify().broken is None
 
 
 def test_the_admin_flags_follow_the_admin_role_and_cannot_be_set_alone(ada):
@@ -147,4 +147,4 @@ def test_second_factor_devices_made_and_removed_are_in_the_audit_chain(ada):
     enrol(Browser(), code, username="rita")
     (added,) = entries("device.added")
     assert added.actor_id == rita.pk and f"user {rita.pk}" in added.detail
-    assert audit.verify().broken is None
+    assert verify().broken is None

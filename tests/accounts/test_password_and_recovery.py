@@ -191,8 +191,8 @@ def test_a_reviewer_cannot_reset_anyone(rita):
 
 
 def test_resets_disablements_and_password_changes_are_in_the_audit_log_without_secrets(rita):
-    from clarion.casework.audit import verify
-    from clarion.casework.models import AuditEntry
+    from clarion.audit.log import verify
+    from clarion.audit.models import AuditEntry
 
     user, device, recovery_code = rita
     admin, admin_device, _ = make_staff("ada", "admin")

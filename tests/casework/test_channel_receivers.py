@@ -14,8 +14,9 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from clarion.accounts.roles import REVIEWER, grant_role
-from clarion.casework import audit
-from clarion.casework.models import AuditEntry, CaseFile
+from clarion.audit.log import verify
+from clarion.audit.models import AuditEntry
+from clarion.casework.models import CaseFile
 from clarion.intake.models import KeyWrap
 from tests.accounts.helpers import csrf, log_in, make_staff, staff_browser
 from tests.casework.conftest import send_tip
@@ -110,10 +111,10 @@ def test_taking_a_reviewer_off_a_channel_in_the_admin_takes_back_the_tips_it_gav
     # And the audit chain says who took whom off, and which tip they lost
     removed = AuditEntry.objects.get(action="channel.receiver_removed")
     assert removed.actor_id == admin.pk and f"user {colleague.pk}" in removed.detail
-    revoked = AuditEntry.objects.get(action="access.revoked", tip_id=sent.tip.pk)
+    revoked = AuditEntry.objects.about(sent.tip).get(action="access.revoked")
     assert revoked.actor_id == admin.pk and f"user {colleague.pk}" in revoked.detail
     assert AuditEntry.objects.filter(action="channel.receiver_added", detail__contains=f"user {colleague.pk}")
-    assert audit.verify().broken is None
+    assert verify().broken is None
 
 
 def test_a_tip_shared_with_a_reviewer_stays_readable_after_they_leave_the_channel(

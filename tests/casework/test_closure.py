@@ -13,8 +13,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from clarion.casework import audit
-from clarion.casework.models import AuditEntry, CaseFile, Closure
+from clarion.audit.log import verify
+from clarion.audit.models import AuditEntry
+from clarion.casework.models import CaseFile, Closure
 from clarion.casework.tasks import apply_retention
 from clarion.intake.models import KeyWrap
 from tests.accounts.helpers import logged_in_client, make_staff
@@ -85,7 +86,7 @@ def test_closing_takes_a_proposal_and_the_approval_of_a_second_reader(
     assert "Brakes confirmed faulty." in page and "otto" in page
     assert AuditEntry.objects.get(action="closure.proposed").actor_id == reviewer.pk
     assert AuditEntry.objects.get(action="closure.approved").actor_id == colleague.pk
-    assert audit.verify().broken is None
+    assert verify().broken is None
 
 
 def test_no_reader_closes_a_tip_alone_nor_names_their_own_approver(reviewer, reviewer_client, colleague, triaged):

@@ -19,7 +19,7 @@ from django.db import connection
 from django.test import Client
 
 from clarion.accounts.models import Organisation
-from clarion.casework.models import AuditEntry
+from clarion.audit.models import AuditEntry
 from tests.support.age_cli import age_decrypt, age_decrypt_with_passphrase, age_keygen
 
 PASSPHRASE = "pale anchor seven quiet rivers"
@@ -79,7 +79,7 @@ def test_an_export_locked_to_a_key_made_with_age_keygen_opens_with_that_key(revi
     tip_keys = tmp_path / "offline" / "tip-keys.txt"
     tip_keys.write_bytes(age_decrypt(folder / "keys.age", my_key))
     assert_opens_with(folder, tip_keys)
-    entry = AuditEntry.objects.get(action="tip.exported", tip_id=sent.tip.pk)
+    entry = AuditEntry.objects.about(sent.tip).get(action="tip.exported")
     assert public_key in entry.detail
 
 

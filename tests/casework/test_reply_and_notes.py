@@ -6,7 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
-from clarion.casework.models import AuditEntry, Note
+from clarion.audit.models import AuditEntry
+from clarion.casework.models import Note
 from clarion.intake.models import Message, TipFile
 from tests.intake.helpers import source_browser
 
@@ -54,7 +55,7 @@ def test_a_reply_and_its_file_are_ciphertext_at_rest(reviewer_client, sent, sett
     for blob in settings.CLARION_BLOB_DIR.rglob("*"):
         if blob.is_file():
             assert CANARY.encode() not in blob.read_bytes()
-    assert AuditEntry.objects.filter(action="message.sent", tip_id=sent.tip.pk).exists()
+    assert AuditEntry.objects.about(sent.tip).filter(action="message.sent").exists()
 
 
 def test_an_empty_reply_is_refused_with_a_plain_message(reviewer_client, sent):

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from clarion.casework.models import AuditEntry, CaseFile
+from clarion.audit.models import AuditEntry
+from clarion.casework.models import CaseFile
 from clarion.casework.tasks import apply_retention, send_deadline_reminders
 from clarion.intake.models import KeyWrap, Message, Tip, TipFile
 from tests.casework.test_case_state import TRIAGE, case_post, status
@@ -64,7 +65,7 @@ def test_postponing_keeps_the_tip_longer_and_is_audited(reviewer_client, closed)
 
     case = CaseFile.objects.get(pk=closed.tip.pk)
     assert case.destroy_after > timezone.now() + timedelta(days=29)
-    assert AuditEntry.objects.filter(action="retention.postponed", tip_id=closed.tip.pk).exists()
+    assert AuditEntry.objects.about(closed.tip).filter(action="retention.postponed").exists()
 
 
 def test_destruction_overwrites_the_blobs_and_leaves_only_an_audit_entry(smtp, closed, settings):
@@ -79,7 +80,7 @@ def test_destruction_overwrites_the_blobs_and_leaves_only_an_audit_entry(smtp, c
     assert not KeyWrap.objects.filter(tip_id=tip_id).exists()
     assert not Message.objects.filter(tip_id=tip_id).exists()
     assert not any(path.exists() for path in blobs)
-    assert AuditEntry.objects.filter(action="tip.destroyed", tip_id=tip_id).exists()
+    assert AuditEntry.objects.about(("tip", tip_id)).filter(action="tip.destroyed").exists()
 
 
 def test_reopening_cancels_the_destruction(reviewer_client, closed):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clarion.casework.models import AuditEntry
+from clarion.audit.models import AuditEntry
 from clarion.intake.models import KeyWrap
 from tests.casework.conftest import send_tip
 
@@ -24,7 +24,7 @@ def test_a_tip_sent_before_a_reviewer_joined_the_channel_is_readable_only_once_s
     page = colleague_client.get(sent.url)
     assert page.status_code == 200
     assert "The forklift brakes fail." in page.content.decode()
-    assert AuditEntry.objects.filter(action="tip.shared", tip_id=sent.tip.pk, detail=f"with user {colleague.pk}")
+    assert AuditEntry.objects.about(sent.tip).filter(action="tip.shared", detail=f"with user {colleague.pk}")
 
 
 def test_revoking_deletes_the_wrap_and_the_colleague_gets_404(reviewer_client, colleague, colleague_client, sent):
@@ -41,7 +41,7 @@ def test_revoking_deletes_the_wrap_and_the_colleague_gets_404(reviewer_client, c
     assert response.status_code == 302
     assert not KeyWrap.objects.filter(tip=sent.tip, user=colleague).exists()
     assert colleague_client.get(sent.url).status_code == 404
-    assert AuditEntry.objects.filter(action="share.revoked", tip_id=sent.tip.pk).exists()
+    assert AuditEntry.objects.about(sent.tip).filter(action="share.revoked").exists()
 
 
 def test_a_reviewer_without_access_cannot_share_or_revoke(reviewer, colleague_client, colleague, sent):

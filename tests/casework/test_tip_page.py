@@ -7,7 +7,7 @@ import uuid
 
 from django.test import Client
 
-from clarion.casework.models import AuditEntry
+from clarion.audit.models import AuditEntry
 from clarion.intake.models import TipFile
 
 
@@ -47,7 +47,7 @@ def test_opening_a_tip_is_audited_without_content(reviewer, reviewer_client, sen
     reviewer_client.get(sent.url)
 
     entry = AuditEntry.objects.filter(action="tip.read").get()
-    assert entry.actor_id == reviewer.pk and entry.tip_id == sent.tip.pk
+    assert entry.actor_id == reviewer.pk and (entry.subject_type, entry.subject_id) == ("tip", str(sent.tip.pk))
     assert "forklift" not in entry.detail
 
 
@@ -62,7 +62,7 @@ def test_file_downloads_as_a_streamed_attachment_never_inline(reviewer_client, s
     assert response["Content-Disposition"] == 'attachment; filename="evidence.pdf"'
     assert response["Content-Type"] == "application/octet-stream"
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert AuditEntry.objects.filter(action="file.download", tip_id=sent.tip.pk).exists()
+    assert AuditEntry.objects.about(sent.tip).filter(action="file.download").exists()
 
 
 def test_file_download_is_denied_like_the_tip(reviewer_client, colleague_client, sent, channel):
@@ -182,6 +182,6 @@ def test_an_export_downloads_as_a_zip_of_ciphertext_and_is_audited(reviewer, rev
     keys = vault.decrypt(archive.read("keys.age"), [keypair.identity]).decode()
     conversation = [line for line in keys.splitlines() if line.startswith("AGE-SECRET-KEY-")][0]
     assert b"forklift" in vault.decrypt(archive.read("answers.age"), [conversation])
-    assert AuditEntry.objects.filter(action="tip.exported", tip_id=sent.tip.pk, actor_id=reviewer.pk).exists()
+    assert AuditEntry.objects.about(sent.tip).filter(action="tip.exported", actor_id=reviewer.pk).exists()
     # The same request from a colleague without a wrap is denied
     assert colleague_client.post(f"{sent.url}export/", export).status_code == 404

@@ -43,7 +43,7 @@ def test_parallel_tips_from_one_address_are_bounded_and_the_refused_keep_their_w
 
     statuses = Counter(status for status, _ in answers)
     # Every post is either accepted or told to wait: none fails (on PostgreSQL the audit chain's
-    # appenders queue, clarion/casework/audit.py).
+    # appenders queue, clarion/audit/log.py).
     assert statuses[200] <= 10 and statuses[200] + statuses[429] == 15, statuses
     busy = [html for status, html in answers if status == 429]
     assert busy and all("Flood text that must come back on the busy page" in html for html in busy)

@@ -13,8 +13,8 @@ import re
 
 import pytest
 
+from clarion.audit.models import AuditEntry
 from clarion.casework.actions import do_destroy_tip
-from clarion.casework.models import AuditEntry
 from clarion.publishing.models import Post
 from tests.casework.conftest import send_tip
 from tests.casework.test_no_plaintext import every_stored_value

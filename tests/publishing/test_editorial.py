@@ -7,7 +7,7 @@ import datetime as dt
 from django.test import Client
 from django.utils import timezone
 
-from clarion.casework.models import AuditEntry
+from clarion.audit.models import AuditEntry
 from clarion.publishing import actions
 from clarion.publishing.models import Correction, EditorialComment, Post
 from clarion.publishing.tasks import publish_scheduled_posts
@@ -247,7 +247,7 @@ def test_a_retraction_takes_effect_at_once_and_keeps_its_notice(editor_client, s
     assert post.retraction_notice == "A detail in this report could identify a colleague."
     html = page_of(editor_client, post)
     assert "Retracted" in html and "A detail in this report could identify a colleague." in html
-    assert AuditEntry.objects.filter(action="post.retract").exists()
+    assert AuditEntry.objects.about(post).filter(action="post.retract").exists()
 
 
 # --- redaction ----------------------------------------------------------------------------------

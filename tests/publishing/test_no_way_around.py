@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from clarion.accounts.roles import ADMIN, REVIEWER
-from clarion.casework.models import AuditEntry
+from clarion.audit.models import AuditEntry
 from clarion.publishing.models import Category, Post, SiteSettings, Tag
 from tests.accounts.helpers import logged_in_client
 from tests.publishing.conftest import (

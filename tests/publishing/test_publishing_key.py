@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from clarion import vault
 from clarion.accounts.roles import EDITOR
-from clarion.casework.models import AuditEntry
+from clarion.audit.models import AuditEntry
 from clarion.intake.models import Tip
 from clarion.publishing import actions, embargo
 from clarion.publishing.models import Post, PublishingKeyWrap

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from clarion.accounts.roles import EDITOR, grant_role
-from clarion.casework.models import AuditEntry, CaseFile
+from clarion.audit.models import AuditEntry
+from clarion.casework.models import CaseFile
 from clarion.publishing.models import Post, TipLink
 from tests.casework.conftest import send_tip
 from tests.publishing.conftest import (
@@ -60,7 +61,7 @@ def test_a_reviewer_editor_sees_the_tips_passages_with_none_ticked(reviewer_edit
     assert 'type="checkbox" name="passages"' in html and "checked" not in html
     assert '<label for="id_passages_0">' in html
     assert "no-store" in response["Cache-Control"]
-    assert AuditEntry.objects.filter(action="tip.read", actor_id=reviewer_editor.pk, tip_id=sent.tip.pk).exists()
+    assert AuditEntry.objects.about(sent.tip).filter(action="tip.read", actor_id=reviewer_editor.pk).exists()
 
 
 def test_a_draft_started_with_nothing_ticked_holds_nothing_of_the_tip(reviewer_editor, reviewer_editor_client, sent):
@@ -77,7 +78,11 @@ def test_a_draft_started_with_nothing_ticked_holds_nothing_of_the_tip(reviewer_e
     link = TipLink.objects.get(post=post)
     assert link.tip == sent.tip and link.linked_by == reviewer_editor
     entry = AuditEntry.objects.get(action="post.link_tip")
-    assert entry.tip_id == sent.tip.pk and entry.actor_id == reviewer_editor.pk and "forklift" not in entry.detail
+    assert (
+        (entry.subject_type, entry.subject_id) == ("tip", str(sent.tip.pk))
+        and entry.actor_id == reviewer_editor.pk
+        and "forklift" not in entry.detail
+    )
 
 
 def test_only_the_ticked_passage_enters_the_draft(reviewer_editor_client, sent):

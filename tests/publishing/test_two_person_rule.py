@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from clarion.accounts.roles import ADMIN, REVIEWER
-from clarion.casework.models import AuditEntry
+from clarion.audit.models import AuditEntry
 from clarion.publishing import actions
 from clarion.publishing.models import Post, SiteSettings
 from tests.publishing.conftest import (

@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clarion import vault
-from clarion.casework import audit
+from clarion.audit.log import record
+from clarion.audit.models import SubjectType
 from clarion.intake.models import Tip
 from clarion.publishing import media_store
 from clarion.publishing.actions.common import WorkflowError, base_content
@@ -54,7 +55,7 @@ def do_create_post(*, actor: User, kind: str, slug: str, content: RevisionConten
     """Start a post as a draft with its first revision."""
     post = Post.objects.create(kind=kind, slug=slug)
     _save_revision(post=post, actor=actor, content=content, keys=keys, base=None)
-    audit.record(actor=actor, action="post.create", detail=f"post {post.pk}")
+    record(actor=actor, action="post.create", subject=post)
     return post
 
 
@@ -82,7 +83,7 @@ def do_save_post(
         post.slug = slug or post.slug
         post.save(update_fields=["kind", "slug"])
     revision = _save_revision(post=post, actor=actor, content=content, keys=keys, base=base)
-    audit.record(actor=actor, action="post.save", detail=f"post {post.pk} revision {revision.number}")
+    record(actor=actor, action="post.save", subject=post, detail=f"revision {revision.number}")
     if post.state in (Post.State.SCHEDULED, Post.State.PUBLISHED):
         _back_to_draft(post)
     return revision
@@ -114,7 +115,9 @@ def do_redact_flagged(*, actor: User, post: Post, key: str, keys: EditorKeys) ->
     if flagged is None:
         raise WorkflowError(_("This flag is not on the latest revision any more."))
     redacted = content.redacted(redaction_pattern(flagged["text"]))
-    return do_save_post(actor=actor, post=post, content=redacted, keys=keys)
+    revision = do_save_post(actor=actor, post=post, content=redacted, keys=keys)
+    record(actor=actor, action="post.redact_flag", subject=post, detail=f"revision {revision.number}")
+    return revision
 
 
 @transaction.atomic
@@ -124,7 +127,7 @@ def do_request_changes(*, actor: User, post: Post, comment: str) -> None:
         raise WorkflowError(_("Only a post in review or scheduled can be sent back."))
     _back_to_draft(post)
     EditorialComment.objects.create(post=post, author=actor, sealed=seal(comment.encode()))
-    audit.record(actor=actor, action="post.send_back", detail=f"post {post.pk}")
+    record(actor=actor, action="post.send_back", subject=post)
 
 
 def comments_of(post: Post, keys: EditorKeys) -> list[dict]:
@@ -139,7 +142,7 @@ def comments_of(post: Post, keys: EditorKeys) -> list[dict]:
 def do_link_tip(*, actor: User, post: Post, tip: Tip) -> TipLink:
     """Link a tip the actor reads to a post (staff-only; checked by the caller's gatekeeper)."""
     link, _created = TipLink.objects.get_or_create(post=post, tip=tip, defaults={"linked_by": actor})
-    audit.record(actor=actor, action="post.link_tip", tip_id=tip.pk, detail=f"post {post.pk}")
+    record(actor=actor, action="post.link_tip", subject=tip, detail=f"post {post.pk}")
     return link
 
 
@@ -159,7 +162,7 @@ def do_start_draft_from_tip(
     post = Post.objects.create(kind=kind, slug=slug)
     do_link_tip(actor=actor, post=post, tip=tip)
     _save_revision(post=post, actor=actor, content=RevisionContent(title=title, body=body), keys=keys, base=None)
-    audit.record(actor=actor, action="post.create", tip_id=tip.pk, detail=f"post {post.pk} from tip")
+    record(actor=actor, action="post.create", subject=post, detail="from a tip")
     return post
 
 
@@ -216,11 +219,8 @@ def do_add_media(*, actor: User, post: Post, data: bytes, title: str, alt_text: 
             revision = do_save_post(
                 actor=actor, post=post, content=content.with_changes(media=(*content.media, use)), keys=keys
             )
-            audit.record(
-                actor=actor,
-                action="post.add_media",
-                detail=f"post {post.pk} media {media.pk} revision {revision.number}",
-            )
+            detail = f"media {media.pk} revision {revision.number}"
+            record(actor=actor, action="post.add_media", subject=post, detail=detail)
     except BaseException:
         media_store.delete_sealed(media.token)
         raise
@@ -235,7 +235,7 @@ def do_remove_media(*, actor: User, post: Post, media: Media, keys: EditorKeys) 
         raise WorkflowError(_("This file is not in the latest revision."))
     kept = tuple(use for use in content.media if use.media_id != media.pk)
     revision = do_save_post(actor=actor, post=post, content=content.with_changes(media=kept), keys=keys)
-    audit.record(actor=actor, action="post.remove_media", detail=f"post {post.pk} media {media.pk}")
+    record(actor=actor, action="post.remove_media", subject=post, detail=f"media {media.pk} revision {revision.number}")
     return revision
 
 
@@ -267,8 +267,11 @@ def _purge(revision: Revision, *, actor: User | None, reason: str) -> None:
     RedactionCheck.objects.filter(revision=revision).delete()
     RevisionQuote.objects.filter(revision=revision).delete()
     revision.published_media.all().delete()
-    audit.record(
-        actor=actor, action="post.purge_revision", detail=f"post {revision.post_id} revision {revision.number} {reason}"
+    record(
+        actor=actor,
+        action="post.purge_revision",
+        subject=(SubjectType.POST, revision.post_id),
+        detail=f"revision {revision.number} {reason}",
     )
 
 

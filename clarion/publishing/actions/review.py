@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clarion.casework import audit
+from clarion.audit.log import record
 from clarion.intake.models import Tip
 from clarion.publishing.actions.common import WorkflowError, open_revision, sealed_layers
 from clarion.publishing.content import RevisionContent
@@ -161,8 +161,8 @@ def do_run_redaction_check(*, revision: Revision, actor: User, keys: EditorKeys)
     a less complete check.
     """
     result = _run_check(revision=revision, actor=actor, keys=keys)
-    detail = f"post {revision.post_id} revision {revision.number}; {result.check.tips_compared} tips compared"
-    audit.record(actor=actor, action="post.redaction_check", detail=detail)
+    detail = f"revision {revision.number}; {result.check.tips_compared} tips compared"
+    record(actor=actor, action="post.redaction_check", subject=revision.post, detail=detail)
     return result
 
 
@@ -226,7 +226,7 @@ def do_keep_flagged(*, actor: User, post: Post, key: str, reason: str, keys: Edi
             "decided_at": timezone.now(),
         },
     )
-    audit.record(actor=actor, action="post.keep_flag", detail=f"post {post.pk} revision {latest.number}")
+    record(actor=actor, action="post.keep_flag", subject=post, detail=f"revision {latest.number}")
     do_run_redaction_check(revision=latest, actor=actor, keys=keys)
 
 

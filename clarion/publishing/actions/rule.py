@@ -15,9 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clarion.accounts.roles import is_admin
-from clarion.casework import audit
+from clarion.audit.log import record
+from clarion.audit.models import SubjectType
 from clarion.publishing.actions.common import WorkflowError
 from clarion.publishing.models import SiteSettings
+
+PUBLISHING_SETTINGS = (SubjectType.SETTINGS, "publishing")  # the audit subject of every entry here
 
 
 def _locked_settings() -> SiteSettings:
@@ -42,7 +45,7 @@ def do_propose_rule_off(*, actor: User) -> SiteSettings:
     site.rule_off_proposed_by = actor
     site.rule_off_proposed_at = timezone.now()
     site.save(update_fields=["rule_off_proposed_by", "rule_off_proposed_at"])
-    audit.record(actor=actor, action="publishing.rule_off_proposed")
+    record(actor=actor, action="publishing.rule_off_proposed", subject=PUBLISHING_SETTINGS)
     return site
 
 
@@ -59,7 +62,7 @@ def do_confirm_rule_off(*, actor: User) -> SiteSettings:
     site.rule_off_proposed_by = None
     site.rule_off_proposed_at = None
     site.save(update_fields=["require_second_editor", "rule_off_proposed_by", "rule_off_proposed_at"])
-    audit.record(actor=actor, action="publishing.rule_off")
+    record(actor=actor, action="publishing.rule_off", subject=PUBLISHING_SETTINGS)
     return site
 
 
@@ -75,11 +78,12 @@ def do_keep_rule_on(*, actor: User) -> SiteSettings:
     site.rule_off_proposed_by = None
     site.rule_off_proposed_at = None
     site.save(update_fields=["require_second_editor", "rule_off_proposed_by", "rule_off_proposed_at"])
-    audit.record(actor=actor, action=action)
+    record(actor=actor, action=action, subject=PUBLISHING_SETTINGS)
     return site
 
 
 def record_settings_change(*, actor: User, changed: list[str]) -> None:
     """Put a change of the publishing settings in the audit log: which fields, never their values."""
     if changed:
-        audit.record(actor=actor, action="publishing.settings", detail="changed " + ", ".join(sorted(changed)))
+        detail = "changed " + ", ".join(sorted(changed))
+        record(actor=actor, action="publishing.settings", subject=PUBLISHING_SETTINGS, detail=detail)

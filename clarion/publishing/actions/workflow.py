@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from clarion import vault
-from clarion.casework import audit
+from clarion.audit.log import record
 from clarion.publishing import embargo, media_store, search
 from clarion.publishing.actions.common import LOCKED_LATEST, Purged, WorkflowError, open_revision
 from clarion.publishing.actions.drafts import media_key
@@ -64,7 +64,7 @@ def do_submit_post(*, actor: User, post: Post, keys: EditorKeys) -> None:
             post.state = Post.State.IN_REVIEW
             post.save(update_fields=["state"])
             latest = cast(Revision, post.latest_revision)  # _submit_problem refuses a post without one
-            audit.record(actor=actor, action="post.submit", detail=f"post {post.pk} revision {latest.number}")
+            record(actor=actor, action="post.submit", subject=post, detail=f"revision {latest.number}")
     if problem is not None:
         raise WorkflowError(problem)
 
@@ -199,10 +199,11 @@ def _approve(
     revision.approved_at = now
     revision.approved_under_rule = rule_on
     revision.save(update_fields=["approved_by", "approved_at", "approved_under_rule"])
-    audit.record(
+    record(
         actor=actor,
         action="post.approve",
-        detail=f"post {post.pk} revision {revision.number} two-person rule {'on' if rule_on else 'off'}",
+        subject=post,
+        detail=f"revision {revision.number} two-person rule {'on' if rule_on else 'off'}",
     )
     media_keys = _media_keys(post, content, keys)
     if publish_at is not None and publish_at > now:
@@ -243,7 +244,7 @@ def do_rearm_schedule(*, actor: User, post: Post, keys: EditorKeys) -> None:
     content = open_revision(revision, keys)
     revision.embargoed = _embargo(content, _media_keys(post, content, keys))
     revision.save(update_fields=["embargoed"])
-    audit.record(actor=actor, action="post.rearm_schedule", detail=f"post {post.pk} revision {revision.number}")
+    record(actor=actor, action="post.rearm_schedule", subject=post, detail=f"revision {revision.number}")
 
 
 def _publish(
@@ -300,7 +301,7 @@ def _publish(
     if was_public and revision.correction.strip():
         Correction.objects.create(post=post, revision=revision, text=revision.correction.strip(), published_at=now)
     search.index_post(post)
-    audit.record(actor=None, action="post.publish", detail=f"post {post.pk} revision {revision.number}")
+    record(actor=None, action="post.publish", subject=post, detail=f"revision {revision.number}")
     drop_public_pages()
 
 
@@ -343,5 +344,5 @@ def do_retract_post(*, actor: User, post: Post, notice: str, withdraw_text: bool
     post.pinned = False
     post.save()
     search.index_post(post)
-    audit.record(actor=actor, action="post.retract", detail=f"post {post.pk}")
+    record(actor=actor, action="post.retract", subject=post)
     drop_public_pages()

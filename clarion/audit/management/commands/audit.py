@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from clarion.casework import audit
+from clarion.audit.log import verify
 
 
 class Command(BaseCommand):
@@ -17,7 +17,7 @@ class Command(BaseCommand):
         commands.add_parser("verify", help="Check that no audit entry was changed or removed.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = audit.verify()
+        result = verify()
         if result.broken is not None:
             raise CommandError(
                 f"Audit log broken at row {result.broken.seq}: {result.broken.reason}. "

@@ -9,26 +9,35 @@ verify` prints with one written down or exported earlier to catch that too.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.contrib.auth.models import User
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from clarion.casework.models import AuditEntry
+from clarion.audit.models import DETAIL_MAX, AuditEntry, HashFormat, Subject, subject_key
 
 GENESIS = "0" * 64
 APPEND_ATTEMPTS = 5
 
 
-def record(*, actor: User | None, action: str, tip_id: uuid.UUID | None = None, detail: str = "") -> AuditEntry:
-    """Append one entry: who (a user or None for the system), what, which tip. Never content."""
+def record(*, actor: AbstractBaseUser | None, action: str, subject: Subject = None, detail: str = "") -> AuditEntry:
+    """Append one entry: who (a user, or None for the system), what, about which subject. Never content.
+
+    `subject` is a model instance (a tip, post, person, group, channel, organisation), an
+    explicit (SubjectType, id) such as (SubjectType.SETTINGS, "publishing"), or None. `detail`
+    is workflow metadata (ids, counts, field names), cut to fit its column.
+    """
+    subject_type, subject_id = subject_key(subject)
+    if len(detail) > DETAIL_MAX:
+        detail = detail[: DETAIL_MAX - 1] + "…"
     for _attempt in range(APPEND_ATTEMPTS):
         try:
             with transaction.atomic():
-                return _append(actor=actor, action=action, tip_id=tip_id, detail=detail)
+                return _append(
+                    actor=actor, action=action, subject_type=subject_type, subject_id=subject_id, detail=detail
+                )
         except IntegrityError:
             # Another writer took this sequence number first (PostgreSQL lets two transactions
             # read the same last row); the savepoint rolled back, so read the new head again.
@@ -40,7 +49,9 @@ def record(*, actor: User | None, action: str, tip_id: uuid.UUID | None = None, 
 _APPEND_LOCK = 0x434C41524E  # "CLARN"
 
 
-def _append(*, actor: User | None, action: str, tip_id: uuid.UUID | None, detail: str) -> AuditEntry:
+def _append(
+    *, actor: AbstractBaseUser | None, action: str, subject_type: str, subject_id: str, detail: str
+) -> AuditEntry:
     if connection.vendor == "postgresql":
         # Two transactions may read the same last row and both try its successor; retries alone
         # lose against many parallel tips (a 500 that stores nothing). The lock queues appenders
@@ -55,8 +66,10 @@ def _append(*, actor: User | None, action: str, tip_id: uuid.UUID | None, detail
         actor_id=actor.pk if actor is not None else None,
         actor_name=actor.get_username() if actor is not None else "",
         action=action,
-        tip_id=tip_id,
+        subject_type=subject_type,
+        subject_id=subject_id,
         detail=detail,
+        format=HashFormat.SUBJECT,
         prev_hash=last.hash if last else GENESIS,
     )
     entry.hash = entry.compute_hash()
@@ -91,6 +104,8 @@ def verify() -> Verification:
             return Verification(count, previous_hash, Break(expected_seq, f"row {expected_seq} is missing"))
         if entry.prev_hash != previous_hash:
             return Verification(count, previous_hash, Break(entry.seq, "does not follow the row before it"))
+        if entry.format not in HashFormat.values:
+            return Verification(count, previous_hash, Break(entry.seq, f"has an unknown hash format {entry.format}"))
         if entry.compute_hash() != entry.hash:
             return Verification(count, previous_hash, Break(entry.seq, "was changed after it was written"))
         previous_hash = entry.hash
