@@ -35,6 +35,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	CLARION_DATA_DIR=$$(mktemp -d) $(PY) -m clarion makemigrations --check --dry-run
 	CLARION_DATA_DIR=$$(mktemp -d) $(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
