@@ -20,8 +20,8 @@ AUDIT_LOG = "clarion.audit.log"
 
 EXEMPT = {
     "clarion.intake.actions.do_submit_tip": (
-        "The tip's arrival is recorded as tip.received by casework's do_open_case_file, which the new "
-        "tip's post_save runs inside this transaction (intake may not import casework)."
+        "The tip's arrival is recorded as tip.received by casework's do_open_case_file, which the "
+        "tip_submitted signal runs inside this transaction (intake may not import casework)."
     ),
     "clarion.intake.actions.do_take_receipt": (
         "A source's own step, before any staff member is involved. The log outlives a destroyed tip, "
@@ -30,6 +30,16 @@ EXEMPT = {
     "clarion.intake.actions.do_send_source_message": (
         "A source's own message: its time lives in the tip (the message row, last activity) and is "
         "destroyed with it; the log, which outlives the tip, keeps no trace of a source's activity."
+    ),
+    "clarion.intake.actions.do_add_message": (
+        "The conversation's one write path, shared by both sides: the reviewer's do_send_reviewer_message "
+        "records message.sent; a source's message is not logged (see do_send_source_message)."
+    ),
+    "clarion.publishing.actions.workflow.do_approve_post": (
+        "Records post.approve through its helper _approve, and post.redaction_check through do_run_redaction_check."
+    ),
+    "clarion.publishing.actions.workflow.do_publish_due_posts": (
+        "Records post.publish (by the system) through _publish, which an approval for now shares."
     ),
     "clarion.publishing.actions.drafts.do_purge_revision": (
         "Records post.purge_revision through _purge, which the purge of a destroyed tip's quotes "
