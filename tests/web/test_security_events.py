@@ -22,7 +22,11 @@ def test_a_user_tag_holds_no_part_of_the_name_and_ignores_case(username):
     tag = security_events.user_tag(username)
 
     assert len(tag) == 16 and set(tag) <= set("0123456789abcdef")
-    assert tag == security_events.user_tag(username.upper().lower().casefold())
+    assert tag == security_events.user_tag(username.casefold())
+    # Upper case folds back to the same name, except for the few letters where it does not
+    # (Turkish dotless ı becomes I, then i): those are different names.
+    if username.upper().casefold() == username.casefold():
+        assert tag == security_events.user_tag(username.upper())
 
 
 def test_a_user_tag_cannot_be_linked_to_the_name_after_the_key_moves_on(time_machine):
