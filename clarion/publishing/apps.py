@@ -8,7 +8,7 @@ class PublishingConfig(AppConfig):
 
     def ready(self) -> None:
         from clarion import schedule
-        from clarion.publishing import receivers  # noqa: F401 - clean-up after changes made elsewhere
+        from clarion.publishing import signal_handlers  # noqa: F401 - clean-up after changes made elsewhere
         from clarion.publishing.tasks import publish_scheduled_posts
 
         # Scheduled posts go out within a minute of their time.
