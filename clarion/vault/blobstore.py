@@ -223,7 +223,25 @@ class BlobStore:
         _fsync_dir(self._root)
 
 
-class BlobWriter:
+class _AbortsUnlessCommitted:
+    """A writer used in `with`: leaving the block without `commit()` aborts it (nothing half-written stays)."""
+
+    def abort(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.abort()
+
+
+class BlobWriter(_AbortsUnlessCommitted):
     """Write one new blob under a temporary name; `commit` makes it visible and durable.
 
     As a context manager, an exception in the block aborts; leaving the block without
@@ -299,19 +317,6 @@ class BlobWriter:
             self._file = None
         self._store._wipe_and_unlink(self._part)
 
-    def __enter__(self) -> Self:
-        """Return the writer."""
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Abort unless the blob was committed."""
-        self.abort()
-
 
 class _SyncAsYouGo:
     """Push a file's written data to disk every `interval` seconds from a background thread.
@@ -342,7 +347,7 @@ class _SyncAsYouGo:
         self._thread.join()
 
 
-class EncryptingBlobWriter:
+class EncryptingBlobWriter(_AbortsUnlessCommitted):
     """Take plaintext chunks and store them age-encrypted as one new blob.
 
     As a context manager, leaving the block without `commit` (or by an exception) aborts.
@@ -393,16 +398,3 @@ class EncryptingBlobWriter:
         if self._syncer is not None:
             self._syncer.stop()
             self._syncer = None
-
-    def __enter__(self) -> Self:
-        """Return the writer."""
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Abort unless the blob was committed."""
-        self.abort()
