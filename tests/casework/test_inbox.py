@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from clarion import vault
-from clarion.casework.actions import do_update_case
+from clarion.casework import views
+from clarion.casework.actions import TriageRecord, do_update_case
 from clarion.casework.models import CaseFile, Label, Status
-from clarion.intake.models import Channel
-from tests.casework.conftest import send_tip
+from clarion.intake.actions import do_send_source_message
+from clarion.intake.models import Channel, KeyWrap, Tip
+from tests.support.people import browser_client
+from tests.support.tips import send_tip, submit
 
 
 def references(html: str) -> list[str]:
@@ -27,10 +31,8 @@ def other_channel(db, colleague):
 
 
 def test_the_inbox_shows_only_tips_the_reviewer_may_read(reviewer_client, colleague_client, channel, other_channel):
-    from tests.intake.helpers import source_browser, submit
-
     mine = send_tip(channel)
-    submit(source_browser(), other_channel, {"message": "about pay"})
+    submit(browser_client(), other_channel, {"message": "about pay"})
     theirs = CaseFile.objects.get(tip__channel=other_channel)
 
     mine_html = reviewer_client.get("/staff/cases/").content.decode()
@@ -62,8 +64,6 @@ def test_unread_marks_tips_until_opened_and_again_after_new_activity(reviewer_cl
     assert "<strong>Unread</strong>" not in reviewer_client.get("/staff/cases/").content.decode()
     assert references(reviewer_client.get("/staff/cases/?unread=on").content.decode()) == []
 
-    from clarion.intake.actions import do_send_source_message
-
     do_send_source_message(tip=sent.tip, message="more", uploads=[])
     assert references(reviewer_client.get("/staff/cases/?unread=on").content.decode()) == [sent.tip.case.reference]
 
@@ -73,7 +73,6 @@ def test_filters_by_status_label_assignee_and_channel(reviewer, reviewer_client,
     label = Label.objects.create(name="urgent")
     do_update_case(actor=reviewer, tip=first.tip, labels=[label], assignee=reviewer, important=True)
     in_review = Status.objects.get(slug="in-review")
-    from clarion.casework.actions import TriageRecord
 
     triage = TriageRecord("Safety", True, "high", "investigate", "clear")
     do_update_case(actor=reviewer, tip=second.tip, status=in_review, triage=triage)
@@ -101,8 +100,6 @@ def test_sorting_by_received(reviewer_client, channel):
 
 
 def test_pages_hold_fifty_tips_and_cost_the_same_queries_whatever_the_total(reviewer, reviewer_client, channel):
-    from clarion.casework import views
-
     sent = send_tip(channel)
     make_more_cases(sent.tip, 3)
     with CaptureQueriesContext(connection) as few:
@@ -119,10 +116,6 @@ def test_pages_hold_fifty_tips_and_cost_the_same_queries_whatever_the_total(revi
 
 def make_more_cases(template, count: int) -> None:  # noqa: ANN001
     """Copy a tip's rows (ciphertext and wraps alike) `count` times: cheaper than submitting."""
-    import uuid
-
-    from clarion.intake.models import KeyWrap, Tip
-
     wraps = list(KeyWrap.objects.filter(tip=template))
     for _ in range(count):
         tip = Tip.objects.get(pk=template.pk)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings as django_settings
-from django.test import Client
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.intake.helpers import receipt_of, source_browser, submit
+from clarion.intake import source_session
+from clarion.intake.models import Tip
+from tests.support.people import browser_client
+from tests.support.tips import receipt_of, submit
 
 COOKIE = "clarion-source"
 cookie_text = st.text(
@@ -18,7 +22,7 @@ cookie_text = st.text(
 
 @pytest.fixture
 def logged_in(db, channel):
-    client = source_browser()
+    client = browser_client()
     receipt = receipt_of(submit(client, channel))
     client.get("/tip/login/")
     client.post("/tip/login/", {"receipt": receipt, "csrfmiddlewaretoken": client.cookies["clarion-csrf"].value})
@@ -59,8 +63,6 @@ def test_the_untouched_cookie_does_open_the_inbox(logged_in):
 
 
 def test_an_idle_session_ends_after_two_hours_by_the_module_clock(logged_in, monkeypatch):
-    from clarion.intake import source_session
-
     start = source_session.now()
     monkeypatch.setattr(source_session, "now", lambda: start + django_settings.SOURCE_SESSION_SECONDS - 60)
     assert "Loading bay 3" in logged_in.get("/tip/inbox/").content.decode()
@@ -73,8 +75,6 @@ def test_an_idle_session_ends_after_two_hours_by_the_module_clock(logged_in, mon
 
 
 def test_an_active_session_still_ends_eight_hours_after_login(logged_in, monkeypatch):
-    from clarion.intake import source_session
-
     # Given a source who comes back every 90 minutes, never idle long enough to time out
     start = source_session.now()
     for minutes in range(90, 8 * 60, 90):
@@ -96,12 +96,6 @@ def test_an_active_session_still_ends_eight_hours_after_login(logged_in, monkeyp
 def test_a_session_lives_only_while_no_gap_passes_the_idle_limit_and_login_is_under_eight_hours(
     logged_in, monkeypatch, gaps
 ):
-    from django.http import HttpResponse
-    from django.test import RequestFactory
-
-    from clarion.intake import source_session
-    from clarion.intake.models import Tip
-
     # Given a fresh session, opened at a moment of the module's one clock
     moment = 1_800_000_000.0
     monkeypatch.setattr(source_session, "now", lambda: moment)

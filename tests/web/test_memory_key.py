@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clarion.web import memory_key
+from clarion.intake.management.commands.serve import gunicorn_command
+from clarion.web import gunicorn_config, memory_key
 
 FORK = multiprocessing.get_context("fork")
 
@@ -77,9 +78,6 @@ def test_the_ratchet_is_a_one_way_step_that_never_repeats_the_key(key):
 
 
 def test_serve_starts_gunicorn_with_the_hook_that_makes_the_key_before_forking():
-    from clarion.intake.management.commands.serve import gunicorn_command
-    from clarion.web import gunicorn_config
-
     command = gunicorn_command()
     assert command[command.index("--config") + 1] == "python:clarion.web.gunicorn_config"
     assert gunicorn_config.on_starting.__module__ == "clarion.web.gunicorn_config"
