@@ -6,8 +6,12 @@ Imported by pytest-django and by the real server when tests start it in a subpro
 import os
 import tempfile
 
-if not os.environ.get("CLARION_DATA_DIR"):
-    os.environ["CLARION_DATA_DIR"] = tempfile.mkdtemp(prefix="clarion-test-data-")
+# A data folder of the test run's own; under pytest-xdist one per worker (hashing slots and
+# generated secrets live there), which the processes a worker starts then share.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if not os.environ.get("CLARION_DATA_DIR") or os.environ.get("CLARION_TEST_WORKER", _worker) != _worker:
+    os.environ["CLARION_DATA_DIR"] = tempfile.mkdtemp(prefix=f"clarion-test-data-{_worker}")
+    os.environ["CLARION_TEST_WORKER"] = _worker
 
 from clarion.settings import *  # noqa: E402, F403
 
