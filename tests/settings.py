@@ -17,6 +17,8 @@ from clarion.settings import *  # noqa: E402, F403
 
 # insecure_fast_kdf: a cheap Argon2id so that a suite of hundreds of receipts runs in seconds.
 CLARION_INSECURE_FAST_KDF = True
+# Likewise a cheap Argon2id for passwords (same stored format, same hashing slots).
+PASSWORD_HASHERS = ["tests.support.fast_hashing.InsecureFastArgon2PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
