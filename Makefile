@@ -1,11 +1,12 @@
-# Clarion: `make run` to start, `make test` for the whole suite.
+# Clarion: `make run` to start, `make test` for the whole suite, `make test-fast` for all but the
+# browser and live-server tests (on two processes).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-postgres bench lint format install clean-data
+.PHONY: run test test-fast bench lint format install
 
 install: $(STAMP)
 
@@ -24,8 +25,12 @@ run: $(STAMP)
 	$(PY) -m clarion demo
 	$(PY) -m clarion serve
 
+# PYTEST_ARGS: more options for pytest, e.g. `make test PYTEST_ARGS=--durations=20` (as CI does).
 test: $(STAMP) node_modules/.installed
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -n 2 -m "not browser and not live_server_process" $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import psutil
 
-from tests.support.live import LiveServer, SourceClient
+from tests.support.live import LiveServer, SourceClient, running
 
 #: The production settings: real Argon2id cost, whitenoise's manifest storage.
 SETTINGS = "clarion.settings"
@@ -125,14 +125,8 @@ def new_server(root: Path, *, workers: int | None = None, env: dict[str, str] | 
 @contextmanager
 def running_server(*, workers: int | None = None, env: dict[str, str] | None = None) -> Iterator[LiveServer]:
     """Yield a prepared (migrated, demo content) and started server in a fresh folder."""
-    with bench_root() as root:
-        server = new_server(root, workers=workers, env=env)
-        try:
-            server.prepare()
-            server.start()
-            yield server
-        finally:
-            server.close()
+    with bench_root() as root, running(new_server(root, workers=workers, env=env)) as server:
+        yield server
 
 
 def add_reviewers(server: LiveServer, channel: str, count: int) -> int:

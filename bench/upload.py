@@ -34,7 +34,7 @@ from bench.server import (
     running_server,
     where,
 )
-from tests.support.live import LiveServer, SourceClient, multipart_body
+from tests.support.live import LiveServer, SourceClient, multipart_file_parts, open_post
 
 PATTERN_BYTES = 16 * MIB
 SEND_CHUNK = 1 * MIB
@@ -74,14 +74,14 @@ def _repeat(block: bytes, size: int) -> Iterator[memoryview]:
 
 
 def _follow(
-    conn: http.client.HTTPConnection, response: http.client.HTTPResponse, headers: dict[str, str]
+    conn: http.client.HTTPConnection, response: http.client.HTTPResponse, client: SourceClient
 ) -> tuple[http.client.HTTPResponse, bytes]:
     """GET the page a 303 points to, with the cookies the response set."""
-    cookies = [headers["Cookie"], *(c.split(";", 1)[0] for c in response.headers.get_all("Set-Cookie") or [])]
+    cookies = [client.cookie_header(), *(c.split(";", 1)[0] for c in response.headers.get_all("Set-Cookie") or [])]
     conn.request(
         "GET",
         response.getheader("Location"),
-        headers={"User-Agent": headers["User-Agent"], "Cookie": "; ".join(filter(None, cookies))},
+        headers={"User-Agent": client.user_agent, "Cookie": "; ".join(filter(None, cookies))},
     )
     followed = conn.getresponse()
     return followed, followed.read()
@@ -93,37 +93,21 @@ def upload_once(server: LiveServer, size: int, block: bytes) -> UploadResult:
     client = SourceClient(server)
     _, html = client.get(SAFETY_FORM)
     fields = [*client.form_tokens(html), *answer_fields(html)]
-    head, content_type = multipart_body(fields, [])
-    boundary = content_type.split("boundary=")[1]
-    head = head[: -len(f"--{boundary}--\r\n")]
-    file_head = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="attachments"; filename="bench-{size // MIB}MiB.bin"\r\n'
-        "Content-Type: application/octet-stream\r\n\r\n"
-    ).encode()
-    tail = f"\r\n--{boundary}--\r\n".encode()
-
-    def body() -> Iterator[bytes | memoryview]:
-        yield head + file_head
-        yield from _repeat(block, size)
-        yield tail
-
-    headers = {
-        "Content-Type": content_type,
-        "Content-Length": str(len(head) + len(file_head) + size + len(tail)),
-        "Cookie": client.cookie_header(),
-        "User-Agent": client.user_agent,
-    }
+    opening, closing, content_type = multipart_file_parts(fields, f"bench-{size // MIB}MiB.bin")
     idle = TreeSampler(server.process.pid)
     idle.sample()
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
     with TreeSampler(server.process.pid) as sampler, CpuWatch(server.process.pid) as cpu:
         started = time.perf_counter()
-        conn.request("POST", SAFETY_FORM, body=body(), headers=headers)
+        conn = open_post(client, SAFETY_FORM, content_type, len(opening) + size + len(closing), timeout=600)
+        conn.send(opening)
+        for piece in _repeat(block, size):
+            conn.send(piece)
+        conn.send(closing)
         response = conn.getresponse()
         data = response.read()
         if response.status == 303:
             # The receipt page follows the sent form, as in a browser: time until it arrives.
-            response, data = _follow(conn, response, headers)
+            response, data = _follow(conn, response, client)
         seconds = time.perf_counter() - started
     conn.close()
     ok = response.status == 200 and RECEIPT_MARK in data

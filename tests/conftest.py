@@ -1,36 +1,44 @@
-"""Shared fixtures: demo-like channels, a reviewer with a key, and system-tool requirements."""
+"""Shared fixtures: demo-like channels, a reviewer with a key, one cache per test, and the real server.
+
+Helpers that tests import live in `tests/support/`; no test imports another test module or a
+conftest (tests/test_suite_rules.py checks it).
+"""
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
+from django.conf import settings
+from django.core.cache import caches
+
+from clarion.intake.models import Channel, Question
+from tests.support.live import LiveServer, running
+from tests.support.people import logged_in_client, make_reviewer
+
+#: Fixtures that start the real server in a subprocess: a test using one is a `live_server_process` test.
+LIVE_SERVER_FIXTURES = {"clarion_server"}
 
 
-def require_tool(path_or_name: str, why: str) -> str:
-    """Return the tool's path; skip (saying which and why) when it is missing, fail in CI."""
-    found = shutil.which(path_or_name)
-    if found:
-        return found
-    message = f"{path_or_name} is not installed; {why} (.ci/run installs it)"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that starts the real server, so `make test-fast` can leave it out."""
+    for item in items:
+        if LIVE_SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.live_server_process)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Start every test with empty caches: no login failures counted, no rendered page kept."""
+    for alias in settings.CACHES:
+        caches[alias].clear()
+    yield
+    for alias in settings.CACHES:
+        caches[alias].clear()
 
 
 @pytest.fixture
 def reviewer(db):
-    """A reviewer whose age identity is unlocked by the password 'correct horse battery staple'."""
-    from django.contrib.auth import get_user_model
-
-    from clarion.accounts.keys import create_key_custody
-    from clarion.accounts.roles import REVIEWER, grant_role
-
-    user = get_user_model().objects.create_user("rita", password="correct horse battery staple")
-    grant_role(user, REVIEWER)
-    create_key_custody(user, "correct horse battery staple")
-    return user
+    """A reviewer whose age identity is unlocked by `tests.support.people.PASSWORD`."""
+    return make_reviewer("rita")
 
 
 @pytest.fixture
@@ -40,16 +48,12 @@ def reviewer_client(reviewer):
     Its session holds the reviewer's identity sealed, the sealing key is in its cookies:
     what `clarion.web.staff_identity.held_identity` returns for its requests.
     """
-    from tests.accounts.helpers import logged_in_client
-
     return logged_in_client(reviewer)
 
 
 @pytest.fixture
 def channel(db, reviewer):
     """A channel with one question of every kind, received by the reviewer."""
-    from clarion.intake.models import Channel, Question
-
     channel = Channel.objects.create(name="Safety", slug="safety", description="Unsafe equipment.")
     channel.receivers.add(reviewer)
     K = Question.Kind
@@ -78,7 +82,5 @@ def _own_blob_store(settings, tmp_path):
 @pytest.fixture
 def clarion_server(tmp_path):
     """Start the real server with the demo content, in its own data folder and database."""
-    from tests.support.live import LiveServer, running
-
     with running(LiveServer(tmp_path / "live")) as server:
         yield server

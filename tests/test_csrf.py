@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from clarion.intake.models import Tip
-from tests.intake.helpers import answers_for, form_token_of
+from tests.support.tips import answers_for, form_token_of
 
 
 def post_tip(channel, **headers):  # noqa: ANN001, ANN201

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from clarion import schedule
 from clarion.intake.tasks import sweep_orphan_blobs_task
+from clarion.publishing.tasks import publish_scheduled_posts
 
 
 def test_the_orphan_sweep_is_registered_to_run_at_start_and_hourly():
@@ -28,6 +29,4 @@ def test_jobs_are_enqueued_at_start_and_again_only_when_due(monkeypatch):
 
 
 def test_scheduled_posts_are_published_by_a_job_that_runs_every_minute():
-    from clarion.publishing.tasks import publish_scheduled_posts
-
     assert schedule.JOBS[publish_scheduled_posts.module_path].every == 60

@@ -14,8 +14,7 @@ from clarion import vault
 from clarion.accounts.models import Organisation
 from clarion.audit.log import verify
 from clarion.audit.models import AuditEntry
-from tests.accounts.helpers import csrf, log_in, make_staff, staff_browser
-from tests.accounts.test_enrolment import Browser, enrol
+from tests.support.people import StaffBrowser, browser_client, csrf, enrol, log_in, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +22,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def ada():
     admin, device, _ = make_staff("ada", "admin")
-    client = staff_browser()
+    client = browser_client()
     assert log_in(client, admin, device).status_code == 302
     return admin, client
 
@@ -144,7 +143,7 @@ def test_second_factor_devices_made_and_removed_are_in_the_audit_chain(ada):
     assert removed.actor_id == admin.pk and f"user {rita.pk}" in removed.detail
 
     # When she enrols again with the reset code, her new authenticator is recorded too
-    enrol(Browser(), code, username="rita")
+    enrol(StaffBrowser(), code, username="rita")
     (added,) = entries("device.added")
     assert added.actor_id == rita.pk and f"user {rita.pk}" in added.detail
     assert verify().broken is None

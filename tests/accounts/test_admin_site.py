@@ -12,7 +12,7 @@ from django.contrib.sessions.models import Session
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from clarion.accounts.models import KeyCustody, StaffSession
-from tests.accounts.helpers import csrf, log_in, make_staff, staff_browser
+from tests.support.people import browser_client, csrf, log_in, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ KEY_COOKIE = settings.STAFF_KEY_COOKIE_NAME
 def admin_browser():
     """An admin who is also a reviewer (holds a key), logged in through the real pages."""
     admin, device, recovery_code = make_staff("ada", "admin", "reviewer")
-    client = staff_browser()
+    client = browser_client()
     assert log_in(client, admin, device).status_code == 302
     return admin, device, recovery_code, client
 

@@ -18,31 +18,10 @@ from clarion.accounts.codes import code_hash, normalise_code
 from clarion.accounts.keys import unlock_identity, unlock_with_recovery_code
 from clarion.accounts.models import Invitation
 from clarion.accounts.roles import is_admin, is_reviewer
-from tests.accounts.helpers import PASSWORD, code_for, csrf, log_in, make_staff, shown_code, staff_browser
+from tests.support.people import PASSWORD, StaffBrowser, enrol, log_in, make_staff, shown_code
+from tests.support.totp import code_for, totp_key
 
 pytestmark = pytest.mark.django_db
-
-NEW_PASSWORD = "seven tidy otters paddle home"
-
-
-class Browser:
-    """A staff browser that records every URL it requested and every redirect it was sent to."""
-
-    def __init__(self) -> None:
-        self.client = staff_browser()
-        self.urls: list[str] = []
-
-    def get(self, path: str):  # noqa: ANN201
-        self.urls.append(path)
-        return self.client.get(path)
-
-    def post(self, path: str, data: dict):  # noqa: ANN201
-        self.client.get(path) if not self.client.cookies.get("clarion-csrf") else None
-        self.urls.append(path)
-        response = self.client.post(path, {**data, **csrf(self.client)})
-        if response.has_header("Location"):
-            self.urls.append(response["Location"])
-        return response
 
 
 def invite_code(*roles: str, **kwargs) -> str:  # noqa: ANN003
@@ -50,48 +29,28 @@ def invite_code(*roles: str, **kwargs) -> str:  # noqa: ANN003
     return code
 
 
-def enrol(browser: Browser, code: str, username: str = "nina", password: str = NEW_PASSWORD):  # noqa: ANN201
-    """Walk through the three enrolment pages; return the last response and the TOTP secret."""
-    browser.get("/staff/enrol/")
-    response = browser.post("/staff/enrol/", {"code": code})
-    assert response.status_code == 302, response.content.decode()[:3000]
-    response = browser.post(
-        "/staff/enrol/account/",
-        {"username": username, "new_password": password, "new_password_again": password},
-    )
-    assert response.status_code == 302, response.content.decode()[:3000]
-    page = browser.get("/staff/enrol/code/")
-    secret = shown_code(page, "totp-secret").replace(" ", "")
-    from base64 import b32decode
-
-    key = b32decode(secret)
-    return browser.post("/staff/enrol/code/", {"code": code_for(key)}), key
-
-
-def test_an_invited_person_enrols_and_logs_in_with_their_new_key():
+def test_an_invited_person_enrols_and_logs_in_with_their_new_key(time_machine):
+    time_machine.move_to(timezone.now(), tick=False)  # one 30-second step: the enrolment's code is now's
     code = invite_code()
-    browser = Browser()
+    browser = StaffBrowser()
 
-    response, _key = enrol(browser, code)
+    response, key = enrol(browser, code)
 
     assert response.status_code == 200
     recovery = shown_code(response, "recovery-code")
     nina = get_user_model().objects.get(username="nina")
     assert is_reviewer(nina)
     assert TOTPDevice.objects.get(user=nina).confirmed
-    assert unlock_identity(nina.key_custody, NEW_PASSWORD).recipient == nina.key_custody.public_key
+    assert unlock_identity(nina.key_custody, PASSWORD).recipient == nina.key_custody.public_key
     assert unlock_with_recovery_code(nina.key_custody, recovery).recipient == nina.key_custody.public_key
     # The code from enrolment cannot be replayed at login; the next one logs in.
-    assert log_in(Client(), nina, TOTPDevice.objects.get(user=nina), password=NEW_PASSWORD).status_code == 400
-    assert (
-        log_in(Client(), nina, TOTPDevice.objects.get(user=nina), password=NEW_PASSWORD, steps_ahead=1).status_code
-        == 302
-    )
+    assert log_in(Client(), nina, password=PASSWORD, code=code_for(key)).status_code == 400
+    assert log_in(Client(), nina, password=PASSWORD).status_code == 302
 
 
 def test_the_invitation_code_is_in_no_url_and_not_stored():
     code = invite_code()
-    browser = Browser()
+    browser = StaffBrowser()
 
     enrol(browser, code)
 
@@ -105,10 +64,10 @@ def test_the_invitation_code_is_in_no_url_and_not_stored():
 
 def test_the_authenticator_qr_code_is_inline_svg_drawn_locally():
     code = invite_code()
-    browser = Browser()
+    browser = StaffBrowser()
     browser.post("/staff/enrol/", {"code": code})
     browser.post(
-        "/staff/enrol/account/", {"username": "nina", "new_password": NEW_PASSWORD, "new_password_again": NEW_PASSWORD}
+        "/staff/enrol/account/", {"username": "nina", "new_password": PASSWORD, "new_password_again": PASSWORD}
     )
 
     page = browser.get("/staff/enrol/code/").content.decode()
@@ -120,9 +79,9 @@ def test_the_authenticator_qr_code_is_inline_svg_drawn_locally():
 
 def test_an_invitation_works_only_once():
     code = invite_code()
-    enrol(Browser(), code)
+    enrol(StaffBrowser(), code)
 
-    response = Browser().post("/staff/enrol/", {"code": code})
+    response = StaffBrowser().post("/staff/enrol/", {"code": code})
 
     assert response.status_code == 400
     assert "not valid" in response.content.decode()
@@ -131,18 +90,17 @@ def test_an_invitation_works_only_once():
 def test_an_invitation_that_was_used_meanwhile_creates_no_second_account():
     # Given two browsers that both entered the same code
     code = invite_code()
-    first, second = Browser(), Browser()
+    first, second = StaffBrowser(), StaffBrowser()
     for browser, name in ((first, "nina"), (second, "nora")):
         browser.post("/staff/enrol/", {"code": code})
         browser.post(
             "/staff/enrol/account/",
-            {"username": name, "new_password": NEW_PASSWORD, "new_password_again": NEW_PASSWORD},
+            {"username": name, "new_password": PASSWORD, "new_password_again": PASSWORD},
         )
     # When the first finishes, then the second tries
     enrol_finish = first.client.get("/staff/enrol/code/")
-    from base64 import b32decode
 
-    key = b32decode(shown_code(enrol_finish, "totp-secret").replace(" ", ""))
+    key = totp_key(shown_code(enrol_finish, "totp-secret"))
     assert first.post("/staff/enrol/code/", {"code": code_for(key)}).status_code == 200
     second_page = second.client.get("/staff/enrol/code/")
 
@@ -155,23 +113,22 @@ def test_an_expired_invitation_is_refused():
     code = invite_code()
     Invitation.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
 
-    response = Browser().post("/staff/enrol/", {"code": code})
+    response = StaffBrowser().post("/staff/enrol/", {"code": code})
 
     assert response.status_code == 400
 
 
 def test_a_wrong_authenticator_code_creates_no_account():
     code = invite_code()
-    browser = Browser()
+    browser = StaffBrowser()
     browser.post("/staff/enrol/", {"code": code})
     browser.post(
-        "/staff/enrol/account/", {"username": "nina", "new_password": NEW_PASSWORD, "new_password_again": NEW_PASSWORD}
+        "/staff/enrol/account/", {"username": "nina", "new_password": PASSWORD, "new_password_again": PASSWORD}
     )
 
     page = browser.get("/staff/enrol/code/")
-    from base64 import b32decode
 
-    right = code_for(b32decode(shown_code(page, "totp-secret").replace(" ", "")))
+    right = code_for(totp_key(shown_code(page, "totp-secret")))
     response = browser.post("/staff/enrol/code/", {"code": f"{(int(right) + 1) % 1_000_000:06d}"})
 
     assert response.status_code == 400
@@ -189,7 +146,7 @@ def test_a_wrong_authenticator_code_creates_no_account():
     ],
 )
 def test_weak_or_overlong_passwords_are_refused_at_enrolment(password, complaint):
-    browser = Browser()
+    browser = StaffBrowser()
     browser.post("/staff/enrol/", {"code": invite_code()})
 
     response = browser.post(
@@ -201,7 +158,7 @@ def test_weak_or_overlong_passwords_are_refused_at_enrolment(password, complaint
 
 
 def test_a_128_character_password_is_accepted():
-    browser = Browser()
+    browser = StaffBrowser()
     browser.post("/staff/enrol/", {"code": invite_code()})
     password = "a long and unusual sentence " * 4 + "x" * 16
     assert len(password) == 128
@@ -221,7 +178,7 @@ def test_the_invite_command_prints_a_code_that_enrols_a_reviewer_once():
     code = out.getvalue().strip().splitlines()[-1]
     assert normalise_code(code)
     assert Invitation.objects.get().email == "nina@example.org"
-    enrol(Browser(), code)
+    enrol(StaffBrowser(), code)
     nina = get_user_model().objects.get(username="nina")
     assert is_reviewer(nina) and is_admin(nina)
 
@@ -252,7 +209,7 @@ def test_an_admin_invites_from_the_django_admin_and_sees_the_code_once():
 
 
 def test_guessing_invitation_codes_is_slowed_down():
-    browser = Browser()
+    browser = StaffBrowser()
     for _ in range(5):
         browser.post("/staff/enrol/", {"code": "AAAAA-AAAAA-AAAAA-AAAAA-AAAAA-A"})
 

@@ -10,13 +10,14 @@ from django.core.management import call_command
 from django.test import Client
 
 from clarion.accounts.notifications import Event, send_notice
-from tests.accounts.helpers import code_for, csrf, log_in, make_staff, staff_browser
+from tests.support.people import browser_client, csrf, log_in, make_staff
 from tests.support.smtp import SmtpServer
+from tests.support.totp import code_for
 
 
 def landing_after_login(user, device) -> tuple[str, str]:  # noqa: ANN001
     """Log in through both real steps with no page asked for; return where the browser ends and its heading."""
-    client = staff_browser()
+    client = browser_client()
     response = log_in(client, user, device)
     assert response.status_code == 302, response.content.decode()[:2000]
     final = client.get(response["Location"], follow=True)
@@ -63,7 +64,7 @@ def test_the_link_in_a_notification_email_opens_the_reviewers_inbox_after_login(
         call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
         (message,) = smtp.messages
     (link,) = re.findall(r"https://tips\.example\.org\S*", message.get_payload(decode=True).decode())
-    client = staff_browser()
+    client = browser_client()
 
     # When they follow it, they are asked to log in
     login_page = client.get(urlsplit(link).path, follow=True)

@@ -2,27 +2,36 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user
 from django.contrib.sessions.models import Session
-from django.test import Client
+from django.core import serializers
+from django.http import Http404, HttpResponse
+from django.test import Client, RequestFactory
 from django.utils import timezone
+from django_otp.middleware import OTPMiddleware
 
 from clarion import vault
+from clarion.accounts.models import KeyCustody
 from clarion.accounts.views.login import PENDING
 from clarion.web import staff_identity, throttle
 from clarion.web.decorators import reviewer_required
-from tests.accounts.helpers import (
+from tests.support.people import (
     PASSWORD,
     add_authenticator,
-    code_for,
+    browser_client,
     csrf,
     log_in,
     make_staff,
-    staff_browser,
+    next_code,
     submit_code,
     submit_password,
 )
+from tests.support.tips import send_tip
+from tests.support.totp import code_for
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +45,7 @@ def rita():
 
 def test_password_then_code_logs_in_and_holds_the_identity(rita):
     user, device, _ = rita
-    client = staff_browser()
+    client = browser_client()
 
     response = log_in(client, user, device)
 
@@ -115,7 +124,6 @@ def test_reviewer_required_turns_away_password_only_and_keyless_sessions(rita, r
     @reviewer_required
     def case_page(request):  # noqa: ANN001, ANN202
         seen.append(request)
-        from django.http import HttpResponse
 
         return HttpResponse("case data")
 
@@ -175,7 +183,7 @@ def test_login_goes_on_to_the_staff_page_asked_for_but_never_elsewhere(db):
 
 def test_login_with_csrf_enforced_works_as_in_a_browser(rita):
     user, device, _ = rita
-    client = staff_browser()
+    client = browser_client()
     client.get("/staff/login/")
 
     response = client.post("/staff/login/", {"username": "rita", "password": PASSWORD, **csrf(client)})
@@ -186,7 +194,7 @@ def test_login_with_csrf_enforced_works_as_in_a_browser(rita):
 
 def test_logout_ends_the_session_forgets_the_key_and_clears_the_site(rita):
     user, device, _ = rita
-    client = staff_browser()
+    client = browser_client()
     log_in(client, user, device)
     session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
 
@@ -281,7 +289,7 @@ def attack(username: str, attempts: int = 12) -> None:
 
 def known_browser(user, device) -> Client:  # noqa: ANN001
     """Return the owner's browser after a complete login (both factors) and a logout."""
-    client = staff_browser()
+    client = browser_client()
     assert log_in(client, user, device).status_code == 302
     client.post("/staff/logout/", csrf(client))
     return client
@@ -294,7 +302,7 @@ def test_the_owner_logs_in_from_a_browser_they_used_before_while_their_account_i
     attack("rita")
 
     assert submit_password(Client(REMOTE_ADDR="198.51.100.30"), "rita").status_code == 429
-    assert log_in(browser, user, device, steps_ahead=1).status_code == 302
+    assert log_in(browser, user, device).status_code == 302
     assert browser.get("/staff/account/").status_code == 200
 
 
@@ -345,17 +353,11 @@ def _problems(response) -> str:  # noqa: ANN001
 
 def _request_of(client: Client):  # noqa: ANN202
     """Build a request carrying the client's session and cookies, as the server would see it."""
-    from importlib import import_module
-
-    from django.contrib.auth import get_user
-    from django.test import RequestFactory
-
     request = RequestFactory().get("/staff/")
     request.COOKIES = {name: morsel.value for name, morsel in client.cookies.items()}
     request.session = import_module(settings.SESSION_ENGINE).SessionStore(
         client.cookies[settings.SESSION_COOKIE_NAME].value
     )
-    from django_otp.middleware import OTPMiddleware
 
     request.user = get_user(request)
     OTPMiddleware(lambda r: None)(request)
@@ -394,8 +396,6 @@ def test_many_wrong_codes_lock_the_authenticator_for_minutes_only(rita, time_mac
 
 
 def test_a_staff_member_without_the_reviewer_role_gets_no_case_page():
-    from django.http import Http404, HttpResponse
-
     admin, device, _ = make_staff("ada", "admin")
     client = Client()
     log_in(client, admin, device)
@@ -406,10 +406,6 @@ def test_a_staff_member_without_the_reviewer_role_gets_no_case_page():
 
 
 def test_no_secret_key_or_password_is_in_the_database_after_login(rita):
-    from django.core import serializers
-
-    from clarion.accounts.models import KeyCustody
-
     user, device, recovery_code = rita
     client = Client()
     log_in(client, user, device)
@@ -426,11 +422,9 @@ def test_no_secret_key_or_password_is_in_the_database_after_login(rita):
 
 
 def test_a_link_to_a_tip_keeps_the_tip_id_out_of_every_url_and_opens_the_tip_after_login(reviewer, channel):
-    from tests.casework.conftest import send_tip
-
     sent = send_tip(channel)
     device = add_authenticator(reviewer)
-    client = staff_browser()
+    client = browser_client()
 
     # Given a reviewer, logged out, who follows a link to a tip
     response = client.get(sent.url)
@@ -453,7 +447,7 @@ def test_a_link_to_a_tip_keeps_the_tip_id_out_of_every_url_and_opens_the_tip_aft
 
 def test_the_remembered_page_is_only_a_staff_page_and_is_used_once(db):
     user, device, _ = make_staff("rita", "reviewer")
-    client = staff_browser()
+    client = browser_client()
     # A staff page asked for, then an admin login link that points elsewhere: the latter wins, and is refused
     client.get("/staff/account/password/")
     client.get("/staff/admin/login/?next=//evil.example/staff/")
@@ -466,7 +460,7 @@ def test_the_remembered_page_is_only_a_staff_page_and_is_used_once(db):
     client.get("/staff/account/password/")
     client.get("/staff/login/")
     client.post("/staff/login/", {"username": "rita", "password": PASSWORD, **csrf(client)})
-    assert submit_code(client, code_for(device.bin_key, steps_ahead=1))["Location"] == "/staff/account/password/"
+    assert submit_code(client, next_code(device))["Location"] == "/staff/account/password/"
     client.post("/staff/logout/", csrf(client))
     sam, sam_device, _ = make_staff("sam", "reviewer")
     client.get("/staff/login/")

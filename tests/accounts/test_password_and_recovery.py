@@ -13,7 +13,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from clarion import vault
 from clarion.accounts.keys import unlock_identity
 from clarion.accounts.models import KeyCustody, StaffSession
-from tests.accounts.helpers import PASSWORD, code_for, csrf, log_in, make_staff, shown_code, staff_browser
+from clarion.audit.log import verify
+from clarion.audit.models import AuditEntry
+from tests.support.people import PASSWORD, browser_client, csrf, log_in, make_staff, next_code, shown_code
+from tests.support.totp import code_for
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +38,7 @@ def change_password(client: Client, current: str = PASSWORD, new: str = NEW_PASS
 
 def test_a_password_change_rewraps_the_same_key_and_the_old_password_no_longer_opens_it(rita):
     user, device, _ = rita
-    client = staff_browser()
+    client = browser_client()
     log_in(client, user, device)
     public_key = user.key_custody.public_key
 
@@ -55,7 +58,7 @@ def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(rita):
     user, device, _ = rita
     here, elsewhere = Client(), Client()
     log_in(here, user, device)
-    log_in(elsewhere, user, device, steps_ahead=1)
+    log_in(elsewhere, user, device)
     other_key = elsewhere.cookies[settings.SESSION_COOKIE_NAME].value
 
     change_password(here)
@@ -91,7 +94,7 @@ def test_the_recovery_code_with_a_one_time_code_sets_a_new_password_and_keeps_th
         {
             "username": "rita",
             "recovery_code": recovery_code.lower().replace("-", " "),
-            "code": code_for(device.bin_key, steps_ahead=1),
+            "code": next_code(device),
             "new_password": NEW_PASSWORD,
             "new_password_again": NEW_PASSWORD,
         },
@@ -134,7 +137,7 @@ def test_a_used_recovery_code_does_not_work_twice(rita):
     }
     assert Client().post("/staff/recover/", {**form, "code": code_for(device.bin_key)}).status_code == 200
 
-    again = Client().post("/staff/recover/", {**form, "code": code_for(device.bin_key, steps_ahead=1)})
+    again = Client().post("/staff/recover/", {**form, "code": next_code(device)})
 
     assert again.status_code == 400
 
@@ -191,8 +194,6 @@ def test_a_reviewer_cannot_reset_anyone(rita):
 
 
 def test_resets_disablements_and_password_changes_are_in_the_audit_log_without_secrets(rita):
-    from clarion.audit.log import verify
-    from clarion.audit.models import AuditEntry
 
     user, device, recovery_code = rita
     admin, admin_device, _ = make_staff("ada", "admin")

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from clarion.accounts.roles import is_admin, is_editor, is_reviewer
-from tests.accounts.helpers import log_in, make_staff
+from tests.support.people import log_in, make_staff
 
 pytestmark = pytest.mark.django_db
 

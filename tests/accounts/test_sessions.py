@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from clarion.accounts.models import StaffSession
-from tests.accounts.helpers import log_in, make_staff
+from tests.support.people import log_in, logged_in_client, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +57,7 @@ def test_disabling_a_person_ends_all_their_sessions():
     rita, rita_device, _ = make_staff("rita", "reviewer")
     laptop, phone, admin_client = Client(), Client(), Client()
     log_in(laptop, rita, rita_device)
-    log_in(phone, rita, rita_device, steps_ahead=1)
+    log_in(phone, rita, rita_device)
     log_in(admin_client, admin, admin_device)
     rita_sessions = list(StaffSession.objects.filter(user=rita).values_list("session_key", flat=True))
     assert len(rita_sessions) == 2
@@ -103,8 +103,6 @@ def test_the_reviewer_client_fixture_is_logged_in_through_the_real_views(reviewe
 
 
 def test_the_same_person_logs_in_from_two_browsers_with_successive_codes(reviewer):
-    from tests.accounts.helpers import logged_in_client
-
     first, second = logged_in_client(reviewer), logged_in_client(reviewer)
 
     assert first.get("/staff/account/").status_code == 200

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from clarion.casework.models import CaseFile
 from clarion.intake.models import Tip
-from tests.casework.conftest import send_tip
+from tests.support.tips import send_tip
 
 
 def reply(client, sent, *, feedback: bool = False):  # noqa: ANN001, ANN201

@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from django.http import Http404
 
 from clarion.audit.models import AuditEntry
+from clarion.casework.access import access_tip_for_reviewer
+from clarion.casework.actions import CaseRuleError, do_assign_case, do_declare_conflict
 from clarion.casework.models import CaseFile, Closure, ConflictOfInterest, Label, Status, Triage
 from clarion.intake.models import KeyWrap
-
-TRIAGE = {
-    "triage_category": "Health and safety",
-    "triage_in_scope": "yes",
-    "triage_priority": "high",
-    "triage_outcome": "investigate",
-    "triage_reasons": "Named equipment, recent dates.",
-}
-
-
-def case_post(client, sent, **fields):  # noqa: ANN001, ANN003, ANN201
-    case = CaseFile.objects.get(pk=sent.tip.pk)
-    data = {"status": case.status_id, "assignee": case.assignee_id or ""}
-    data.update(fields)
-    return client.post(f"{sent.url}case/", data)
-
-
-def status(slug: str) -> int:
-    return Status.objects.get(slug=slug).pk
+from tests.support.casework import TRIAGE, case_post, close_tip, status
+from tests.support.tips import send_tip
 
 
 def test_the_status_list_is_seeded_in_order(db):
@@ -69,8 +55,6 @@ def test_a_partial_triage_is_refused(reviewer_client, sent):
 
 
 def test_reopening_a_closed_tip_needs_a_reason(reviewer, reviewer_client, colleague, colleague_client, sent):
-    from tests.casework.test_closure import close_tip
-
     case_post(reviewer_client, sent, status=status("in-review"), **TRIAGE)
     reviewer_client.post(f"{sent.url}share/", {"reviewer": colleague.pk})
     close_tip(reviewer_client, colleague_client, sent)
@@ -116,8 +100,6 @@ def test_a_form_that_changes_nothing_records_nothing(reviewer_client, sent):
 
 
 def test_a_tip_cannot_be_assigned_to_someone_who_cannot_read_it(reviewer, colleague, reviewer_client, sent):
-    from clarion.casework.actions import CaseRuleError, do_assign_case
-
     do_assign_case(actor=reviewer, tip=sent.tip, assignee=reviewer)  # the control
     with pytest.raises(CaseRuleError):
         do_assign_case(actor=reviewer, tip=sent.tip, assignee=colleague)
@@ -136,23 +118,16 @@ def test_a_declared_conflict_keeps_the_reviewer_off_the_tip(reviewer, reviewer_c
 
 
 def test_a_conflict_denies_even_if_a_wrap_is_made_again(reviewer, reviewer_client, sent):
-    from clarion.casework.access import access_tip_for_reviewer
-    from clarion.casework.actions import do_declare_conflict
-
     wrap = KeyWrap.objects.get(tip=sent.tip, user=reviewer)
     do_declare_conflict(actor=reviewer, tip=sent.tip)
     wrap.pk = None
     wrap.save()  # e.g. restored from an old backup
-
-    from django.http import Http404
 
     with pytest.raises(Http404):
         access_tip_for_reviewer(actor=reviewer, tip_id=sent.tip.pk)
 
 
 def test_a_tip_still_arrives_when_an_admin_removed_every_new_status(channel):
-    from tests.casework.conftest import send_tip
-
     Status.objects.filter(kind=Status.Kind.NEW).delete()
 
     sent = send_tip(channel)

@@ -18,8 +18,8 @@ from clarion.audit.log import verify
 from clarion.audit.models import AuditEntry
 from clarion.casework.models import CaseFile
 from clarion.intake.models import KeyWrap
-from tests.accounts.helpers import csrf, log_in, make_staff, staff_browser
-from tests.casework.conftest import send_tip
+from tests.support.people import browser_client, csrf, log_in, make_staff
+from tests.support.tips import send_tip
 
 
 class _FormReader(HTMLParser):
@@ -70,7 +70,7 @@ def change_form(client: Client, url: str) -> dict[str, list[str]]:
 def ada(db):
     """An admin (not a reviewer), logged in through the real pages."""
     admin, device, _ = make_staff("ada", "admin")
-    client = staff_browser()
+    client = browser_client()
     assert log_in(client, admin, device).status_code == 302
     return admin, client
 

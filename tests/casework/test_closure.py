@@ -18,26 +18,9 @@ from clarion.audit.models import AuditEntry
 from clarion.casework.models import CaseFile, Closure
 from clarion.casework.tasks import apply_retention
 from clarion.intake.models import KeyWrap
-from tests.accounts.helpers import logged_in_client, make_staff
-from tests.casework.test_case_state import TRIAGE, case_post, status
+from tests.support.casework import TRIAGE, case_post, pending, propose, status
+from tests.support.people import logged_in_client, make_staff
 from tests.support.smtp import SmtpServer
-
-PROPOSAL = {"closure_status": "", "findings": "Brakes confirmed faulty.", "actions_taken": "Forklift withdrawn."}
-
-
-def propose(client, sent, **fields):  # noqa: ANN001, ANN003, ANN201
-    data = {**PROPOSAL, "closure_status": status("closed"), **fields}
-    return client.post(f"{sent.url}closure/propose/", data)
-
-
-def close_tip(proposer_client, approver_client, sent, **fields) -> None:  # noqa: ANN001, ANN003
-    """Close a triaged tip the only way there is: one reader proposes, another approves."""
-    assert propose(proposer_client, sent, **fields).status_code == 302
-    assert approver_client.post(f"{sent.url}closure/{pending(sent).pk}/approve/").status_code == 302
-
-
-def pending(sent) -> Closure:  # noqa: ANN001
-    return Closure.objects.get(case_id=sent.tip.pk, approved_at__isnull=True, withdrawn_at__isnull=True)
 
 
 def case_of(sent) -> CaseFile:  # noqa: ANN001

@@ -13,9 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.intake.test_no_traces import form_fields
 from tests.support.live import LiveServer, SourceClient
 from tests.support.staff import StaffClient, invitation_code, receive_every_channel
+from tests.support.traces import form_fields
 
 TRIAGE = {
     "triage_category": "Health and safety",

@@ -21,6 +21,7 @@ from django.test import Client
 from clarion.accounts.models import Organisation
 from clarion.audit.models import AuditEntry
 from tests.support.age_cli import age_decrypt, age_decrypt_with_passphrase, age_keygen
+from tests.support.tips import send_tip
 
 PASSPHRASE = "pale anchor seven quiet rivers"
 SECRET_FILE = b"date,fault\n2026-03-01,brakes\n"
@@ -29,8 +30,6 @@ SECRET_FILE = b"date,fault\n2026-03-01,brakes\n"
 @pytest.fixture
 def sent(channel, reviewer_client):
     """A tip with a file, a reviewer's reply and a note: everything an export carries."""
-    from tests.casework.conftest import send_tip
-
     sent = send_tip(channel, files=[("brake-log.csv", SECRET_FILE)])
     assert reviewer_client.post(f"{sent.url}reply/", {"message": "Which shift was it?"}).status_code == 302
     assert reviewer_client.post(f"{sent.url}notes/", {"note": "Check the maintenance log."}).status_code == 302

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 from django.db import connection, reset_queries
@@ -10,16 +11,20 @@ from django.test.utils import CaptureQueriesContext
 
 from clarion import vault
 from clarion.casework.actions import (
+    TriageRecord,
     do_assign_case,
     do_change_case_status,
     do_mark_case_important,
+    do_open_case_file,
     do_record_triage,
     do_set_case_labels,
 )
 from clarion.casework.inbox import PAGE_SIZE, SORTS
 from clarion.casework.models import CaseFile, Label, Status
-from clarion.intake.models import Channel
-from tests.casework.conftest import send_tip
+from clarion.intake.actions import do_send_source_message
+from clarion.intake.models import Channel, KeyWrap, Tip
+from tests.support.people import browser_client
+from tests.support.tips import send_tip, submit
 
 
 def references(html: str) -> list[str]:
@@ -34,10 +39,8 @@ def other_channel(db, colleague):
 
 
 def test_the_inbox_shows_only_tips_the_reviewer_may_read(reviewer_client, colleague_client, channel, other_channel):
-    from tests.intake.helpers import source_browser, submit
-
     mine = send_tip(channel)
-    submit(source_browser(), other_channel, {"message": "about pay"})
+    submit(browser_client(), other_channel, {"message": "about pay"})
     theirs = CaseFile.objects.get(tip__channel=other_channel)
 
     mine_html = reviewer_client.get("/staff/cases/").content.decode()
@@ -69,8 +72,6 @@ def test_unread_marks_tips_until_opened_and_again_after_new_activity(reviewer_cl
     assert "<strong>Unread</strong>" not in reviewer_client.get("/staff/cases/").content.decode()
     assert references(reviewer_client.get("/staff/cases/?unread=on").content.decode()) == []
 
-    from clarion.intake.actions import do_send_source_message
-
     do_send_source_message(tip=sent.tip, message="more", uploads=[])
     assert references(reviewer_client.get("/staff/cases/?unread=on").content.decode()) == [sent.tip.case.reference]
 
@@ -82,7 +83,6 @@ def test_filters_by_status_label_assignee_and_channel(reviewer, reviewer_client,
     do_assign_case(actor=reviewer, tip=first.tip, assignee=reviewer)
     do_mark_case_important(actor=reviewer, tip=first.tip, important=True)
     in_review = Status.objects.get(slug="in-review")
-    from clarion.casework.actions import TriageRecord
 
     triage = TriageRecord("Safety", True, "high", "investigate", "clear")
     do_record_triage(actor=reviewer, tip=second.tip, triage=triage)
@@ -183,11 +183,6 @@ def test_a_page_link_of_another_sort_shows_the_first_page(reviewer_client, chann
 
 def make_more_cases(template, count: int) -> None:  # noqa: ANN001
     """Copy a tip's rows (ciphertext, wraps and case file alike) `count` times: cheaper than submitting."""
-    import uuid
-
-    from clarion.casework.actions import do_open_case_file
-    from clarion.intake.models import KeyWrap, Tip
-
     wraps = list(KeyWrap.objects.filter(tip=template))
     for _ in range(count):
         tip = Tip.objects.get(pk=template.pk)

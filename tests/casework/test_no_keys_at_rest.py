@@ -18,9 +18,9 @@ import secrets
 import pytest
 from pyrage import x25519
 
-from tests.intake.test_no_traces import encodings_of, everything_kept, form_fields, traces
 from tests.support.live import LiveServer, SourceClient, receipt_from
 from tests.support.staff import StaffClient, invitation_code, receive_every_channel
+from tests.support.traces import encodings_of, everything_kept, form_fields, traces
 
 # An age identity is bech32: upper case as age prints it, lower case is just as valid.
 SECRET_KEY_PREFIXES = {"age secret key": b"AGE-SECRET-KEY-", "age secret key (lower case)": b"age-secret-key-"}

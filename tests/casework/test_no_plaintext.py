@@ -3,27 +3,11 @@
 from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 
 from clarion.casework.models import Status
-from tests.casework.test_closure import close_tip
+from tests.support.casework import close_tip, every_stored_value
 
 CANARY = "CANARY-b7d1-casework"
-
-
-def every_stored_value() -> list[bytes]:
-    """Return every value of every table, as bytes."""
-    values: list[bytes] = []
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names(cursor):
-            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - table names from introspection
-            for row in cursor.fetchall():
-                for value in row:
-                    if isinstance(value, memoryview | bytes):
-                        values.append(bytes(value))
-                    elif value is not None:
-                        values.append(str(value).encode())
-    return values
 
 
 def test_replies_notes_triage_and_closure_are_ciphertext_everywhere(

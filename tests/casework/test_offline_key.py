@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from clarion import vault
 from clarion.accounts.models import Organisation
 from clarion.intake.models import KeyWrap
-from tests.casework.conftest import send_tip
+from tests.support.tips import send_tip
 
 
 @pytest.fixture

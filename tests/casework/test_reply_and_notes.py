@@ -6,17 +6,20 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
+from clarion import vault
+from clarion.accounts.keys import unlock_identity
 from clarion.audit.models import AuditEntry
+from clarion.casework.actions import do_add_note
 from clarion.casework.models import Note
-from clarion.intake.models import Message, TipFile
-from tests.intake.helpers import source_browser
+from clarion.intake.models import KeyWrap, Message, TipFile
+from tests.support.people import browser_client
 
 CANARY = "CANARY-7f3e-reply"
 NOTE_CANARY = "CANARY-91aa-note"
 
 
 def source_inbox(receipt: str) -> str:
-    client = source_browser()
+    client = browser_client()
     client.get("/tip/login/")
     response = client.post(
         "/tip/login/", {"receipt": receipt, "csrfmiddlewaretoken": client.cookies["clarion-csrf"].value}
@@ -93,11 +96,6 @@ def test_notes_are_shown_to_reviewers_never_to_the_source_and_stored_as_cipherte
 
 @pytest.mark.parametrize("key", ["conversation", "case"])
 def test_notes_open_only_with_the_case_key(reviewer, sent, key):
-    from clarion import vault
-    from clarion.accounts.keys import unlock_identity
-    from clarion.casework.actions import do_add_note
-    from clarion.intake.models import KeyWrap
-
     do_add_note(actor=reviewer, tip=sent.tip, text=NOTE_CANARY)
     keypair = unlock_identity(reviewer.key_custody, "correct horse battery staple")
     secrets_ = vault.unwrap_secrets(bytes(KeyWrap.objects.get(tip=sent.tip, user=reviewer).wrapped), [keypair.identity])

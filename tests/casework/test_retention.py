@@ -11,8 +11,7 @@ from clarion.audit.models import AuditEntry
 from clarion.casework.models import CaseFile
 from clarion.casework.tasks import apply_retention, send_deadline_reminders
 from clarion.intake.models import KeyWrap, Message, Tip, TipFile
-from tests.casework.test_case_state import TRIAGE, case_post, status
-from tests.casework.test_closure import close_tip
+from tests.support.casework import TRIAGE, case_post, close_tip, status
 from tests.support.smtp import SmtpServer
 
 

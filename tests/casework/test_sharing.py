@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from clarion.audit.models import AuditEntry
+from clarion.casework.actions import do_declare_conflict
 from clarion.intake.models import KeyWrap
-from tests.casework.conftest import send_tip
+from tests.support.people import logged_in_client, make_staff
+from tests.support.tips import send_tip
 
 
 def test_a_tip_sent_before_a_reviewer_joined_the_channel_is_readable_only_once_shared(
@@ -28,8 +30,6 @@ def test_a_tip_sent_before_a_reviewer_joined_the_channel_is_readable_only_once_s
 
 
 def test_revoking_deletes_the_wrap_and_the_colleague_gets_404(reviewer_client, colleague, colleague_client, sent):
-    from tests.accounts.helpers import logged_in_client, make_staff
-
     # Revoking is for admins (see test_closure.py): here an admin who also reads the tip
     ada, _device, _ = make_staff("ada", "admin", "reviewer")
     reviewer_client.post(f"{sent.url}share/", {"reviewer": ada.pk})
@@ -51,8 +51,6 @@ def test_a_reviewer_without_access_cannot_share_or_revoke(reviewer, colleague_cl
 
 
 def test_a_colleague_who_declared_a_conflict_cannot_be_given_the_tip(reviewer, reviewer_client, colleague, sent):
-    from clarion.casework.actions import do_declare_conflict
-
     reviewer_client.post(f"{sent.url}share/", {"reviewer": colleague.pk})
     do_declare_conflict(actor=colleague, tip=sent.tip)
 

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
+import zipfile
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from clarion import vault
 from clarion.audit.models import AuditEntry
-from clarion.intake.models import TipFile
+from clarion.intake.models import KeyWrap, Message, TipFile
+from clarion.vault import BlobStore
+from tests.support.people import logged_in_client
+from tests.support.tips import send_tip
 
 
 def test_reviewer_reads_the_decrypted_answers_message_and_files(reviewer_client, sent):
@@ -66,8 +73,6 @@ def test_file_downloads_as_a_streamed_attachment_never_inline(reviewer_client, s
 
 
 def test_file_download_is_denied_like_the_tip(reviewer_client, colleague_client, sent, channel):
-    from tests.casework.conftest import send_tip
-
     tip_file = TipFile.objects.get(tip=sent.tip)
     other = send_tip(channel)
     url = f"{sent.url}files/{tip_file.pk}/"
@@ -81,7 +86,6 @@ def test_file_download_is_denied_like_the_tip(reviewer_client, colleague_client,
 def test_a_damaged_file_fails_as_an_error_page_not_a_half_download(reviewer_client, sent, settings):
     tip_file = TipFile.objects.get(tip=sent.tip)
     path = settings.CLARION_BLOB_DIR
-    from clarion.vault import BlobStore
 
     blob_path = BlobStore(path).path(tip_file.blob)
     blob_path.write_bytes(b"not an age file at all")
@@ -94,10 +98,6 @@ def test_a_damaged_file_fails_as_an_error_page_not_a_half_download(reviewer_clie
 
 
 def test_a_session_whose_identity_does_not_open_the_wrap_gets_a_plain_error(reviewer, sent):
-    from clarion import vault
-    from clarion.intake.models import KeyWrap
-    from tests.casework.conftest import log_in_reviewer
-
     # Given the reviewer's wrap was made to a key they no longer hold
     stranger = vault.generate_keypair()
     wrap = KeyWrap.objects.get(tip=sent.tip, user=reviewer)
@@ -106,7 +106,7 @@ def test_a_session_whose_identity_does_not_open_the_wrap_gets_a_plain_error(revi
     )
     wrap.save()
 
-    response = log_in_reviewer(reviewer).get(sent.url)
+    response = logged_in_client(reviewer).get(sent.url)
 
     assert response.status_code == 403
     assert "does not open this tip" in response.content.decode()
@@ -127,10 +127,6 @@ def test_staff_pages_carry_the_protective_headers(reviewer_client, sent):
 
 
 def test_a_reply_without_its_csrf_token_is_refused_and_leaves_no_file(reviewer_client, sent, settings):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from clarion.intake.models import Message
-
     strict = Client(enforce_csrf_checks=True)
     strict.cookies = reviewer_client.cookies
     blobs_before = sorted(p.name for p in settings.CLARION_BLOB_DIR.rglob("*") if p.is_file())
@@ -146,9 +142,6 @@ def test_a_reply_without_its_csrf_token_is_refused_and_leaves_no_file(reviewer_c
 
 
 def test_a_stale_wrap_to_an_old_key_neither_blocks_nor_duplicates_the_tip(reviewer, reviewer_client, sent):
-    from clarion import vault
-    from clarion.intake.models import KeyWrap
-
     # Given an extra wrap to a key the reviewer held before an admin reset
     old_key = vault.generate_keypair()
     KeyWrap.objects.create(
@@ -165,11 +158,6 @@ def test_a_stale_wrap_to_an_old_key_neither_blocks_nor_duplicates_the_tip(review
 
 
 def test_an_export_downloads_as_a_zip_of_ciphertext_and_is_audited(reviewer, reviewer_client, colleague_client, sent):
-    import io
-    import zipfile
-
-    from clarion import vault
-
     keypair = vault.generate_keypair()  # made on the reviewer's offline machine
     export = {"route": "key", "public_key": keypair.recipient}
     response = reviewer_client.post(f"{sent.url}export/", export)

@@ -7,13 +7,12 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from clarion.intake.models import Channel, Question
+from tests.support.people import log_in, make_staff
 
 
 @pytest.fixture
 def admin_client(db):
     """An admin logged in through the staff login (the admin pages need both factors)."""
-    from tests.accounts.helpers import log_in, make_staff
-
     admin, device, _recovery_code = make_staff("ada", "admin")
     client = Client()
     assert log_in(client, admin, device).status_code == 302

@@ -12,14 +12,15 @@ import re
 import pytest
 
 from clarion.intake.models import Question, Tip
-from tests.intake.helpers import answers_for, receipt_of, source_browser, submit
+from tests.support.people import browser_client
+from tests.support.tips import answers_for, receipt_of, submit
 
 REQUIRED_MESSAGE = "Choose one of the answers."
 
 
 @pytest.fixture
 def client():
-    return source_browser()
+    return browser_client()
 
 
 def field_name(channel, label: str) -> str:  # noqa: ANN001

@@ -39,12 +39,6 @@ def connections() -> Iterator[list[http.client.HTTPConnection]]:
         conn.close()
 
 
-def blob_folder(server: LiveServer) -> set[str]:
-    """Return the names of every file in the blob store, temporaries included."""
-    folder = server.data_dir / "blobs"
-    return {path.name for path in folder.iterdir()} if folder.exists() else set()
-
-
 def referenced_blobs(server: LiveServer) -> set[str]:
     return {blob for (blob,) in server.query("SELECT blob FROM intake_tipfile")}
 
@@ -135,7 +129,7 @@ def test_after_a_crash_mid_upload_every_acknowledged_tip_opens_and_every_orphan_
     connections.append(upload_stalled_in_second_file(server, unfinished))
 
     def orphans() -> tuple[set[str], set[str]]:
-        files = blob_folder(server)
+        files = server.blob_names()
         parts = {name for name in files if name.endswith(".part")}
         return parts, files - parts - referenced
 
@@ -154,8 +148,8 @@ def test_after_a_crash_mid_upload_every_acknowledged_tip_opens_and_every_orphan_
     server.start()
 
     # Then the sweep leaves exactly the blobs that committed tips reference, and no temporary
-    assert wait_for(lambda: blob_folder(server) == referenced_blobs(server)), (
-        f"blob store after the sweep: {sorted(blob_folder(server))}, referenced: {sorted(referenced_blobs(server))}"
+    assert wait_for(lambda: server.blob_names() == referenced_blobs(server)), (
+        f"blob store after the sweep: {sorted(server.blob_names())}, referenced: {sorted(referenced_blobs(server))}"
     )
     assert referenced_blobs(server) == referenced
     # And there is one tip per receipt shown: no half tip

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from clarion import vault
 from clarion.intake.actions import blob_store
 from clarion.intake.models import Channel, Message, Tip
-from tests.intake.helpers import answers_for, receipt_of, source_browser, submit
+from clarion.web.uploads import EncryptingUploadHandler, UploadLimits
+from tests.support.people import browser_client
+from tests.support.tips import answers_for, receipt_of, submit
 
 
 def stored_blobs() -> list[str]:
@@ -21,14 +24,14 @@ def stored_blobs() -> list[str]:
 
 
 def submit_from(address: str, channel: Channel, text: str = "Typed before the flood limit", files=()):  # noqa: ANN001, ANN201
-    client = source_browser()
+    client = browser_client()
     client.defaults["REMOTE_ADDR"] = address
     data = answers_for(channel, **{"What happened?": text})
     return submit(client, channel, data, files=list(files))
 
 
 def test_a_file_under_a_field_name_the_form_lacks_is_refused_and_nothing_is_stored(channel):
-    client = source_browser()
+    client = browser_client()
     client.get(f"/tip/send/{channel.slug}/")
     data = answers_for(channel, **{"What happened?": "Words next to a stray file"})
     data["csrfmiddlewaretoken"] = client.cookies["clarion-csrf"].value
@@ -47,9 +50,6 @@ def test_a_file_under_a_field_name_the_form_lacks_is_refused_and_nothing_is_stor
 
 def test_a_stray_file_part_is_never_opened_for_writing_even_while_it_arrives(channel, settings, tmp_path):
     # The blob store's folder stays empty while a stray part streams: no temporary blob either.
-    from clarion import vault
-    from clarion.web.uploads import EncryptingUploadHandler, UploadLimits
-
     store = vault.BlobStore(tmp_path / "stray")
     limits = UploadLimits(max_files=10, max_file_bytes=10**9, max_submission_bytes=10**9)
     handler = EncryptingUploadHandler(
@@ -96,7 +96,7 @@ def test_the_site_wide_budget_holds_across_addresses(channel, settings):
 
 def test_source_messages_share_the_budget_and_keep_the_message_typed(channel, settings):
     settings.CLARION_SOURCE_POSTS_PER_ADDRESS = 3
-    client = source_browser()
+    client = browser_client()
     client.defaults["REMOTE_ADDR"] = "203.0.113.40"
     receipt = receipt_of(submit(client, channel))
     client.get("/tip/login/")
@@ -143,7 +143,7 @@ def test_the_byte_budget_counts_only_what_was_stored(channel):
     channel.daily_byte_budget = 150_000
     channel.save()
     # A refused submission (a missing answer) gives its reservation back.
-    client = source_browser()
+    client = browser_client()
     data = answers_for(channel, **{"Where?": ""})
     assert submit(client, channel, data, files=[("big.bin", b"c" * 100_000)]).status_code == 400
 

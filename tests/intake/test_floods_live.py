@@ -13,7 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.intake.test_crash import blob_folder
 from tests.support.live import LiveServer, SourceClient
 
 pytestmark = pytest.mark.live_server_process
@@ -50,12 +49,12 @@ def test_parallel_tips_from_one_address_are_bounded_and_the_refused_keep_their_w
     assert all(re.search(r"Try again in \d+ minutes?", html) for html in busy)
     (tips,) = server.query("SELECT COUNT(*) FROM intake_tip")[0]
     assert tips == statuses[200]
-    assert len(blob_folder(server)) == statuses[200]
+    assert len(server.blob_names()) == statuses[200]
 
 
 def test_file_parts_under_names_the_form_lacks_are_refused_and_leave_no_blob(clarion_server):
     server = clarion_server
-    before = blob_folder(server)
+    before = server.blob_names()
 
     status, html = send_tip(
         server,
@@ -64,4 +63,4 @@ def test_file_parts_under_names_the_form_lacks_are_refused_and_leave_no_blob(cla
     )
 
     assert status == 400 and "no place for" in html
-    assert blob_folder(server) == before
+    assert server.blob_names() == before

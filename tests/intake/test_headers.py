@@ -7,7 +7,9 @@ import re
 import pytest
 from django.test import Client, override_settings
 
-from tests.intake.helpers import source_browser, submit
+from clarion.intake.models import GuidancePage
+from tests.support.people import browser_client
+from tests.support.tips import submit
 
 
 def source_pages(channel) -> list[str]:  # noqa: ANN001
@@ -41,7 +43,7 @@ def test_source_page_references_no_other_origin(channel, index):
 
 
 def test_receipt_page_is_never_cached(channel):
-    response = submit(source_browser(), channel)
+    response = submit(browser_client(), channel)
 
     assert "no-store" in response["Cache-Control"]
     assert response["Content-Security-Policy"]
@@ -56,8 +58,6 @@ def test_onion_address_is_offered_as_a_header_and_a_link(channel):
 
 
 def test_landing_page_explains_how_to_stay_safe_and_links_the_authorities_page(channel):
-    from clarion.intake.models import GuidancePage
-
     GuidancePage.objects.create(slug="authorities", title="Reporting to the authorities", body="See Art. 10.")
 
     html = Client().get("/tip/").content.decode()

@@ -25,15 +25,16 @@ from clarion.intake import form_tokens
 from clarion.intake.actions import FormAlreadySent, blob_store, do_submit_tip
 from clarion.intake.models import KeyWrap, SentForm, Tip
 from clarion.intake.sweep import sweep_sent_forms
-from tests.intake.helpers import answers_for, form_token_of, receipt_of, source_browser
 from tests.support.live import LiveServer, SourceClient, multipart_body, open_post, receipt_from
+from tests.support.people import browser_client
+from tests.support.tips import answers_for, form_token_of, receipt_of
 
 RECEIPT_COOKIE = "clarion-receipt"
 
 
 @pytest.fixture
 def client():
-    return source_browser()
+    return browser_client()
 
 
 def filled_form(client, channel, **overrides) -> dict:  # noqa: ANN001

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from tests.intake.helpers import answers_for, receipt_of, source_browser, submit
+from tests.support.people import browser_client
 from tests.support.smtp import SmtpServer
+from tests.support.tips import answers_for, receipt_of, submit
 
 
 @pytest.fixture
@@ -42,7 +43,7 @@ def test_a_new_tip_emails_its_reviewers_that_it_arrived_without_any_of_its_conte
     data = answers_for(channel, **{"Where?": "Secret loading bay 77"})
 
     with django_capture_on_commit_callbacks(execute=True):
-        submit(source_browser(), channel, data, files=[("secret-plan.pdf", b"%PDF")])
+        submit(browser_client(), channel, data, files=[("secret-plan.pdf", b"%PDF")])
     run_worker()
 
     (message,) = smtp.messages
@@ -57,7 +58,7 @@ def test_a_new_tip_emails_its_reviewers_that_it_arrived_without_any_of_its_conte
 def test_a_source_message_emails_the_tip_readers(smtp, channel, reviewer, django_capture_on_commit_callbacks):
     reviewer.email = "rita@example.org"
     reviewer.save()
-    client = source_browser()
+    client = browser_client()
     receipt = receipt_of(submit(client, channel))
     client.get("/tip/login/")
     client.post("/tip/login/", {"receipt": receipt, "csrfmiddlewaretoken": client.cookies["clarion-csrf"].value})
@@ -81,7 +82,7 @@ def test_people_without_an_address_or_disabled_get_nothing(smtp, channel, review
     reviewer.save()
 
     with django_capture_on_commit_callbacks(execute=True):
-        submit(source_browser(), channel)
+        submit(browser_client(), channel)
     run_worker()
 
     assert smtp.messages == []

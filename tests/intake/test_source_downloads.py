@@ -13,8 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from clarion.intake.models import Message, TipFile
-from tests.casework.conftest import send_tip
-from tests.intake.helpers import source_browser
+from tests.support.people import browser_client
+from tests.support.tips import send_tip
 
 # An HTML page with script: a browser that sniffed or rendered it inline would run it.
 ATTACHED = b"<html><script>alert(document.cookie)</script>\x00\xff binary tail\n" * 50
@@ -34,7 +34,7 @@ def reply_with_file(reviewer_client: Client, sent, name: str, content: bytes) ->
 
 
 def logged_in_source(receipt: str) -> Client:
-    client = source_browser()
+    client = browser_client()
     client.get("/tip/login/")
     response = client.post(
         "/tip/login/", {"receipt": receipt, "csrfmiddlewaretoken": client.cookies["clarion-csrf"].value}
@@ -131,7 +131,7 @@ def test_without_a_session_the_file_is_refused(reviewer_client, sent):
     source = logged_in_source(sent.receipt)
     assert body_of(source.get(url)) == b"secret form"
 
-    never_logged_in = source_browser().get(url, follow=True)
+    never_logged_in = browser_client().get(url, follow=True)
     source.post("/tip/logout/", {"csrfmiddlewaretoken": source.cookies["clarion-csrf"].value})
     logged_out = source.get(url, follow=True)
 

@@ -6,29 +6,23 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.sessions.models import Session
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
 from clarion import vault
 from clarion.intake.models import Message, Tip, TipFile
+from clarion.vault import receipts
 from clarion.web.models import ThrottleBucket
-from tests.intake.helpers import receipt_of, source_browser, submit
+from tests.support.people import browser_client
+from tests.support.tips import receipt_of, submit
 
 SOURCE_COOKIE = "clarion-source"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def client():
-    return source_browser()
+    return browser_client()
 
 
 @pytest.fixture
@@ -66,7 +60,7 @@ def test_receipt_typed_as_the_receipt_page_shows_it_opens_the_inbox(client, rece
     on_lines = "\n".join(f"{n}) {word.capitalize()}" for n, word in enumerate(receipt.split(), start=1))
 
     assert log_in(client, numbered).status_code == 302
-    assert log_in(source_browser(), on_lines).status_code == 302
+    assert log_in(browser_client(), on_lines).status_code == 302
 
 
 def test_a_misnumbered_receipt_names_the_number_and_keeps_what_was_typed(client, receipt):
@@ -87,7 +81,7 @@ def test_wrong_receipt_gets_the_same_answer_as_an_unknown_receipt(client, receip
     unknown = " ".join(vault.generate_receipt().split())
 
     first = log_in(client, wrong)
-    second = log_in(source_browser(), unknown)
+    second = log_in(browser_client(), unknown)
 
     def visible(response) -> str:
         html = response.content.decode()
@@ -99,8 +93,6 @@ def test_wrong_receipt_gets_the_same_answer_as_an_unknown_receipt(client, receip
 
 
 def test_both_wrong_and_unknown_receipts_cost_one_argon2id_pass(client, receipt, monkeypatch):
-    from clarion.vault import receipts
-
     calls = []
     real = receipts.derive_key_material
 
@@ -127,7 +119,7 @@ def test_repeated_failures_slow_down_even_a_right_receipt_without_storing_the_ad
         assert log_in(client, vault.generate_receipt(), address="203.0.113.77").status_code == 400
 
     blocked = log_in(client, receipt, address="203.0.113.77")
-    other_client = log_in(source_browser(), receipt, address="198.51.100.5")
+    other_client = log_in(browser_client(), receipt, address="198.51.100.5")
 
     assert blocked.status_code == 429
     assert "Wait 5 seconds" in blocked.content.decode()

@@ -7,12 +7,16 @@ import datetime as dt
 import pytest
 import time_machine
 from django.conf import settings as django_settings
-from django.test import Client
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.intake.helpers import receipt_of, source_browser, submit
+from clarion.intake import source_session
+from clarion.intake.models import Tip
+from tests.support.people import browser_client
+from tests.support.tips import receipt_of, submit
 
 COOKIE = "clarion-source"
 cookie_text = st.text(
@@ -22,7 +26,7 @@ cookie_text = st.text(
 
 @pytest.fixture
 def logged_in(db, channel):
-    client = source_browser()
+    client = browser_client()
     receipt = receipt_of(submit(client, channel))
     client.get("/tip/login/")
     client.post("/tip/login/", {"receipt": receipt, "csrfmiddlewaretoken": client.cookies["clarion-csrf"].value})
@@ -94,12 +98,6 @@ def test_an_active_session_still_ends_eight_hours_after_login(logged_in, time_ma
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(gaps=st.lists(st.integers(min_value=0, max_value=3 * 3600), min_size=1, max_size=12))
 def test_a_session_lives_only_while_no_gap_reaches_the_idle_limit_and_login_is_under_eight_hours(logged_in, gaps):
-    from django.http import HttpResponse
-    from django.test import RequestFactory
-
-    from clarion.intake import source_session
-    from clarion.intake.models import Tip
-
     # Given a fresh session, opened at a fixed moment
     moment = 1_800_000_000.0
     with time_machine.travel(moment, tick=False) as traveller:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from clarion.intake.actions import blob_store
 from clarion.intake.models import Tip, TipFile
-from tests.intake.helpers import answers_for, form_token_of, receipt_of, source_browser, submit
+from tests.support.people import browser_client
+from tests.support.tips import answers_for, form_token_of, receipt_of, submit
 
 
 @pytest.fixture
 def client():
-    return source_browser()
+    return browser_client()
 
 
 def stored_blobs() -> list[str]:
@@ -105,7 +107,6 @@ def test_channel_without_files_refuses_attachments(client, channel):
     data = answers_for(channel)
     data["form_token"] = form_token_of(client.get(f"/tip/send/{channel.slug}/"))
     data["csrfmiddlewaretoken"] = client.cookies["clarion-csrf"].value
-    from django.core.files.uploadedfile import SimpleUploadedFile
 
     data["attachments"] = SimpleUploadedFile("x.txt", b"x")
     response = client.post(f"/tip/send/{channel.slug}/", data)
@@ -150,7 +151,6 @@ def test_closed_channel_is_not_found(client, channel):
 def test_file_question_accepts_a_file_and_links_it_to_the_question(client, channel):
     data = answers_for(channel)
     data["form_token"] = form_token_of(client.get(f"/tip/send/{channel.slug}/"))
-    from django.core.files.uploadedfile import SimpleUploadedFile
 
     photo_field = next(q.field_name for q in channel.questions.all() if q.label == "A photo")
     data[photo_field] = SimpleUploadedFile("bay3.jpg", b"jpegdata")

@@ -7,8 +7,8 @@ from django.test import Client
 
 from clarion.publishing import actions
 from clarion.publishing.models import Category, SiteSettings
-from tests.accounts.helpers import log_in, make_staff
-from tests.publishing.conftest import flags_of, keys_for
+from tests.support.people import log_in, make_staff
+from tests.support.publishing import flags_of, keys_for
 
 pytestmark = pytest.mark.django_db
 

@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache, caches
 from django.db import connection
 from django.db.models import F
+from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -13,16 +14,6 @@ from clarion.publishing import caching
 from clarion.publishing.models import SiteSettings
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    caches["public_pages"].clear()
-    caching.forget_generation()
-    yield
-    cache.clear()
-    caches["public_pages"].clear()
 
 
 def test_a_cached_page_is_served_without_touching_the_database(make_published_post, django_assert_num_queries):
@@ -65,7 +56,6 @@ def test_a_change_made_by_another_process_is_seen_within_the_recheck_interval(ma
 
 
 def test_a_page_that_sets_a_cookie_is_never_stored(rf):
-    from django.http import HttpResponse
 
     @caching.public_page
     def view(request):

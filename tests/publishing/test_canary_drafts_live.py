@@ -16,9 +16,11 @@ import time
 
 import pytest
 
-from tests.intake.test_no_traces import everything_kept, form_fields, traces
 from tests.support.live import LiveServer, SourceClient, receipt_from
-from tests.support.staff import STAFF_PASSWORD, StaffClient, invitation_code, totp_key
+from tests.support.people import PASSWORD
+from tests.support.staff import StaffClient, invitation_code
+from tests.support.totp import Authenticator, totp_key
+from tests.support.traces import everything_kept, form_fields, traces
 
 pytestmark = pytest.mark.live_server_process
 
@@ -29,16 +31,16 @@ def demo_reviewer(server: LiveServer) -> StaffClient:
     password = re.search(r"Reviewer account: reviewer / (\S+)", output).group(1)
     secret = re.search(r"Authenticator secret \(TOTP, 6 digits, 30 s\): (\S+)", output).group(1)
     client = StaffClient(server)
-    client.key = totp_key(secret)
+    client.app = Authenticator(totp_key(secret))
     client.log_in("reviewer", password)
     return client
 
 
 def log_in_as_editor(client: StaffClient, username: str) -> None:
     """Log in through both real steps, whatever page the login then leads to."""
-    status, html = client.post("/staff/login/", {"username": username, "password": STAFF_PASSWORD})
+    status, html = client.post("/staff/login/", {"username": username, "password": PASSWORD})
     assert status == 200 and 'name="code"' in html, html[:3000]
-    status, html = client.post("/staff/login/code/", {"code": client.next_code()})
+    status, html = client.post("/staff/login/code/", {"code": client.app.next_code()})
     assert status in (200, 404), html[:3000]
 
 

@@ -16,9 +16,9 @@ import pytest
 from clarion.audit.models import AuditEntry
 from clarion.casework.actions import do_destroy_tip
 from clarion.publishing.models import Post
-from tests.casework.conftest import send_tip
-from tests.casework.test_no_plaintext import every_stored_value
-from tests.publishing.conftest import approve, edit_post, page_of, submit_for_review
+from tests.support.casework import every_stored_value
+from tests.support.publishing import approve, create_post, edit_post, page_of, submit_for_review
+from tests.support.tips import send_tip
 
 CANARY = "CANARY-Q11-7731"
 MESSAGE = f"The contractor {CANARY} signed the lift sheets without ever visiting the building."
@@ -125,8 +125,6 @@ def test_an_editor_can_purge_a_revision_that_held_redacted_text_and_the_purge_is
     editor, editor_client, second_editor_client
 ):
     # Given a published post whose first revision carried a staff number, later redacted
-    from tests.publishing.conftest import create_post
-
     post = create_post(editor_client, body=f"Badge {NUMBER} signed the sheets.")
     redact_everything(editor_client, post)
     submit_for_review(editor_client, post)
@@ -146,8 +144,6 @@ def test_an_editor_can_purge_a_revision_that_held_redacted_text_and_the_purge_is
 
 
 def test_the_published_revision_and_the_latest_cannot_be_purged(editor_client, second_editor_client):
-    from tests.publishing.conftest import create_post
-
     post = create_post(editor_client)
     submit_for_review(editor_client, post)
     approve(second_editor_client, post)

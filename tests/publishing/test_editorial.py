@@ -11,8 +11,7 @@ from clarion.audit.models import AuditEntry
 from clarion.publishing import actions
 from clarion.publishing.models import Correction, EditorialComment, Post
 from clarion.publishing.tasks import publish_scheduled_posts
-from tests.casework.conftest import send_tip
-from tests.publishing.conftest import (
+from tests.support.publishing import (
     approve,
     create_post,
     edit_post,
@@ -22,6 +21,7 @@ from tests.publishing.conftest import (
     post_data,
     submit_for_review,
 )
+from tests.support.tips import send_tip
 
 EMAIL = "j.smith@depot-example.org"
 
@@ -150,14 +150,14 @@ def test_approving_with_a_future_time_schedules_the_post_until_it_is_due(editor_
     assert Client().get(f"/posts/{post.slug}/").status_code == 200
 
 
-def test_the_scheduled_task_publishes_the_posts_whose_time_has_come(editor_client, second_editor_client, monkeypatch):
+def test_the_scheduled_task_publishes_the_posts_whose_time_has_come(editor_client, second_editor_client, time_machine):
     post = create_post(editor_client)
     submit_for_review(editor_client, post)
     when = in_a_day()
     approve(second_editor_client, post, publish_at=when.strftime("%Y-%m-%dT%H:%M"))
     assert publish_scheduled_posts.call() == 0
 
-    monkeypatch.setattr(timezone, "now", lambda: when + dt.timedelta(minutes=1))
+    time_machine.move_to(when + dt.timedelta(minutes=1), tick=False)
     published_now = publish_scheduled_posts.call()
 
     assert published_now == 1

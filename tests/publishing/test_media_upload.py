@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import tracemalloc
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -10,26 +11,10 @@ from PIL import Image
 
 from clarion.publishing import actions, media_store
 from clarion.publishing.models import Media, Post
-from tests.accounts.helpers import csrf, logged_in_client, staff_browser
-from tests.publishing.conftest import PASSWORD, approve, create_post, keys_for, opened, page_of, post_data
-from tests.scrub.builders import box, pdf_bytes, text
-
-
-def photo_with_exif() -> bytes:
-    """Return a JPEG carrying a camera's make and model and a GPS position."""
-    image = Image.new("RGB", (32, 24), (200, 30, 30))
-    exif = Image.Exif()
-    exif[0x010F] = "Canon"  # Make
-    exif[0x0110] = "EOS 5D"  # Model
-    exif[0x8825] = {1: "N", 2: (51.0, 30.0, 0.0), 3: "W", 4: (0.0, 7.0, 0.0)}  # GPS position
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", exif=exif)
-    return buffer.getvalue()
-
-
-def upload(client: Client, post, data: bytes, name: str, *, title: str = "The cut brake line", alt_text: str = ""):  # noqa: ANN001, ANN201
-    fields = {"file": SimpleUploadedFile(name, data), "title": title, "alt_text": alt_text}
-    return client.post(f"/staff/posts/{post.pk}/media/", fields)
+from clarion.web.uploads import InMemoryUploadHandler
+from tests.support.builders import box, pdf_bytes, text
+from tests.support.people import PASSWORD, browser_client, csrf, logged_in_client
+from tests.support.publishing import approve, create_post, keys_for, opened, page_of, photo_with_exif, post_data, upload
 
 
 def test_an_uploaded_photo_is_kept_without_its_metadata_and_the_page_says_what_was_removed(editor_client):
@@ -161,7 +146,7 @@ def test_media_previews_are_for_editors_only(editor_client, reviewer_client):
 
 def test_an_upload_without_the_forms_token_is_refused_and_one_with_it_is_kept(editor):
     # Given a browser that sends CSRF tokens as real ones do
-    browser = logged_in_client(editor, password=PASSWORD, client=staff_browser())
+    browser = logged_in_client(editor, password=PASSWORD, client=browser_client())
     browser.get("/staff/posts/new/")
     browser.post("/staff/posts/new/", {**post_data(), **csrf(browser)})
     post = Post.objects.get()
@@ -201,10 +186,6 @@ def test_a_request_with_several_file_parts_is_refused_and_nothing_is_kept(editor
 
 
 def test_the_upload_handler_keeps_one_file_in_memory_whatever_the_number_of_parts():
-    import tracemalloc
-
-    from clarion.web.uploads import InMemoryUploadHandler
-
     chunk = bytes(64 * 1024)
     handler = InMemoryUploadHandler(max_bytes=25 * 1024 * 1024)
     tracemalloc.start()

@@ -7,7 +7,7 @@ from django.test import Client
 
 from clarion.casework.models import CaseFile
 from clarion.publishing import actions
-from tests.casework.conftest import send_tip
+from tests.support.tips import send_tip
 
 pytestmark = pytest.mark.django_db
 

@@ -17,19 +17,18 @@ from django.test import Client
 from clarion.accounts.roles import ADMIN, REVIEWER
 from clarion.audit.models import AuditEntry
 from clarion.publishing.models import Category, Post, SiteSettings, Tag
-from tests.accounts.helpers import logged_in_client
-from tests.publishing.conftest import (
-    PASSWORD,
+from tests.support.builders import pdf_bytes, text
+from tests.support.people import PASSWORD, logged_in_client
+from tests.support.publishing import (
     approve,
     create_post,
     edit_post,
-    log_in,
     make_editor,
     page_of,
+    photo_with_exif,
     submit_for_review,
+    upload,
 )
-from tests.publishing.test_media_upload import photo_with_exif, upload
-from tests.scrub.builders import pdf_bytes, text
 
 TWO_PERSON_RULE = "You wrote this revision, so a second editor must approve it (the two-person rule)."
 
@@ -54,7 +53,7 @@ def lone_editor(db):
 
 @pytest.fixture
 def lone_editor_client(lone_editor) -> Client:
-    return log_in(lone_editor)
+    return logged_in_client(lone_editor)
 
 
 @pytest.fixture
@@ -202,7 +201,7 @@ def change_site_settings(client: Client, **fields: str):  # noqa: ANN201
 def test_toggle_approve_toggle_by_one_admin_editor_is_refused_and_readers_see_nothing(db):
     # Given an admin who is also an editor, reviewer and superuser, with a post in review
     boss = make_editor("boss", ADMIN, REVIEWER)
-    boss_client = log_in(boss)
+    boss_client = logged_in_client(boss)
     post = create_post(boss_client, slug="self-approved", title="SELF-APPROVED-CANARY")
     submit_for_review(boss_client, post)
 
@@ -225,7 +224,7 @@ def test_toggle_approve_toggle_by_one_admin_editor_is_refused_and_readers_see_no
 def test_turning_the_rule_off_takes_effect_only_when_a_second_admin_confirms(db, editor_client):
     first, _ = make_editor("first-admin", ADMIN), None
     second = make_editor("second-admin", ADMIN)
-    first_client, second_client = log_in(first), log_in(second)
+    first_client, second_client = logged_in_client(first), logged_in_client(second)
 
     # When one admin proposes switching the rule off
     assert first_client.post("/staff/publishing/rule/", {"action": "propose-off"}).status_code == 302
@@ -248,7 +247,7 @@ def test_turning_the_rule_off_takes_effect_only_when_a_second_admin_confirms(db,
 
 def test_every_change_to_publishing_settings_is_in_the_audit_log(db):
     admin = make_editor("settings-admin", ADMIN)
-    client = log_in(admin)
+    client = logged_in_client(admin)
 
     response = change_site_settings(client, require_second_editor="on", deny_list="Jane Whistleblower")
 
@@ -299,7 +298,7 @@ def test_the_editor_who_keeps_a_flagged_passage_cannot_approve_that_revision(
 def test_an_admin_editor_superuser_alone_cannot_publish_through_any_page(db):
     boss = make_editor("boss2", ADMIN, REVIEWER)
     assert boss.is_superuser
-    client = log_in(boss)
+    client = logged_in_client(boss)
     post = create_post(client, slug="boss-post")
     submit_for_review(client, post)
 

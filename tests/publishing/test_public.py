@@ -18,7 +18,7 @@ from clarion.accounts.models import Organisation
 from clarion.publishing import actions
 from clarion.publishing.caching import drop_public_pages
 from clarion.publishing.models import Category, Post, SiteSettings, Tag
-from tests.publishing.conftest import keys_for
+from tests.support.publishing import keys_for
 
 pytestmark = pytest.mark.django_db
 

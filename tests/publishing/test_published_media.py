@@ -14,9 +14,9 @@ import pikepdf
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from tests.conftest import require_tool
-from tests.publishing.conftest import approve, create_post, submit_for_review
-from tests.scrub.builders import SOURCE_NAME, camera_jpeg, exiftool_tags, pdf_document, save, text
+from tests.support.builders import SOURCE_NAME, camera_jpeg, exiftool_tags, pdf_document, save, text
+from tests.support.publishing import approve, create_post, submit_for_review
+from tests.support.tools import require_tool
 
 IDENTIFYING = re.compile(
     r"(Author|Artist|Creator|By-line|Copyright|OwnerName|SerialNumber|Make|Model|Software|Producer|GPS|Comment)",

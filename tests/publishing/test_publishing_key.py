@@ -22,14 +22,15 @@ from clarion.intake.models import Tip
 from clarion.publishing import actions, embargo
 from clarion.publishing.models import Post, PublishingKeyWrap
 from clarion.publishing.sealing import EditorKeys, Locked, seal, unseal
-from tests.publishing.conftest import approve, create_post, keys_for, log_in, make_editor, page_of, submit_for_review
+from tests.support.people import logged_in_client
+from tests.support.publishing import approve, create_post, keys_for, make_editor, page_of, submit_for_review
 
 
 def test_a_new_editor_gets_the_key_when_an_editor_who_holds_it_opens_the_posts(editor_client, db):
     # Given the key, held by the first editor, and an editor who joins later
     create_post(editor_client)
     newcomer = make_editor("newcomer")
-    newcomer_client = log_in(newcomer)
+    newcomer_client = logged_in_client(newcomer)
 
     # Then the newcomer is told why they cannot open drafts yet
     refused = newcomer_client.get("/staff/posts/")

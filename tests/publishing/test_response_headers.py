@@ -20,10 +20,10 @@ from PIL import Image
 
 from clarion import vault
 from clarion.intake.models import TipFile
-from tests.casework.conftest import send_tip
-from tests.intake.helpers import source_browser
-from tests.publishing.conftest import approve, create_post, submit_for_review
 from tests.support.headers import charset_problems, header
+from tests.support.people import browser_client
+from tests.support.publishing import approve, create_post, submit_for_review
+from tests.support.tips import send_tip
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +62,7 @@ def responses(
     media_url, staff_media_url = published_media_url(editor_client, second_editor_client)
     sent = send_tip(channel)
     tip_file = TipFile.objects.get(tip=sent.tip)
-    source = source_browser()
+    source = browser_client()
     source.get("/tip/login/")
     source_login = source.post(
         "/tip/login/", {"receipt": sent.receipt, "csrfmiddlewaretoken": source.cookies["clarion-csrf"].value}
@@ -88,7 +88,7 @@ def responses(
         "source login": Client().get("/tip/login/"),
         "source login, redirected to the inbox": source_login,
         "source inbox": source.get("/tip/inbox/"),
-        "a form without its CSRF token": source_browser().post("/tip/login/", {"receipt": "x"}),
+        "a form without its CSRF token": browser_client().post("/tip/login/", {"receipt": "x"}),
         # staff pages and downloads
         "staff login": Client().get("/staff/login/"),
         "staff redirect to login": Client().get("/staff/cases/"),

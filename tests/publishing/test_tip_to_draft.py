@@ -8,17 +8,9 @@ from clarion.accounts.roles import EDITOR, grant_role
 from clarion.audit.models import AuditEntry
 from clarion.casework.models import CaseFile
 from clarion.publishing.models import Post, TipLink
-from tests.casework.conftest import send_tip
-from tests.publishing.conftest import (
-    approve,
-    edit_post,
-    flags_of,
-    log_in,
-    make_editor,
-    opened,
-    page_of,
-    submit_for_review,
-)
+from tests.support.people import logged_in_client
+from tests.support.publishing import approve, edit_post, flags_of, make_editor, opened, page_of, submit_for_review
+from tests.support.tips import send_tip
 
 MESSAGE = "The brake line on forklift seven was cut during the night shift and nobody reported it."
 WHERE = "Loading bay 3"  # the answer to "Where?" that tests.intake.helpers.answers_for sends
@@ -113,7 +105,7 @@ def test_an_editor_who_does_not_review_the_tip_gets_404(reviewer_editor_client, 
     # Given the reviewer-editor of the channel can open the page (the control)
     assert reviewer_editor_client.get(from_tip_url(sent)).status_code == 200
     # And a second reviewer-editor who does not receive this channel
-    outsider_client = log_in(make_editor("olga", "reviewer"))
+    outsider_client = logged_in_client(make_editor("olga", "reviewer"))
 
     # Then an editor who is no reviewer, and a reviewer-editor without a key to this tip, get 404
     for client in (editor_client, outsider_client):

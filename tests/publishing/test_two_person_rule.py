@@ -9,16 +9,8 @@ from clarion.accounts.roles import ADMIN, REVIEWER
 from clarion.audit.models import AuditEntry
 from clarion.publishing import actions
 from clarion.publishing.models import Post, SiteSettings
-from tests.publishing.conftest import (
-    approve,
-    create_post,
-    edit_post,
-    keys_for,
-    log_in,
-    make_editor,
-    page_of,
-    submit_for_review,
-)
+from tests.support.people import logged_in_client
+from tests.support.publishing import approve, create_post, edit_post, keys_for, make_editor, page_of, submit_for_review
 
 TWO_PERSON_RULE = "You wrote this revision, so a second editor must approve it (the two-person rule)."
 
@@ -65,7 +57,7 @@ def test_a_superuser_who_holds_every_role_still_cannot_approve_their_own_revisio
     # #1164); here no group, role or superuser flag lifts the rule.
     boss = make_editor("boss", ADMIN, REVIEWER)
     assert boss.is_superuser and boss.is_staff
-    boss_client = log_in(boss)
+    boss_client = logged_in_client(boss)
     post = create_post(boss_client)
     submit_for_review(boss_client, post)
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from clarion.scrub import ScrubError, find_failed_redactions, scrub_file, scrub_image, scrub_pdf
-from tests.scrub.builders import XMP_PACKET, box, encode, pdf_bytes, pdf_document, save, text, two_colour_image
+from tests.support.builders import XMP_PACKET, box, encode, pdf_bytes, pdf_document, save, text, two_colour_image
 
 FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SMALL = two_colour_image((24, 16))

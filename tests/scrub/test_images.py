@@ -12,8 +12,7 @@ import pytest
 from PIL import Image, ImageStat, PngImagePlugin
 
 from clarion.scrub import Scrubbed, ScrubError, UnsupportedFile, scrub_file, scrub_image
-from tests.conftest import require_tool
-from tests.scrub.builders import (
+from tests.support.builders import (
     BLUE,
     RED,
     SOURCE_NAME,
@@ -24,6 +23,7 @@ from tests.scrub.builders import (
     srgb_profile,
     two_colour_image,
 )
+from tests.support.tools import require_tool
 
 IDENTIFYING_TAGS = ("Author", "Artist", "Creator", "By-line", "Copyright", "OwnerName", "Make", "Model")
 IDENTIFYING_TAGS += ("Software", "SerialNumber", "ThumbnailImage", "Comment", "DateTimeOriginal")

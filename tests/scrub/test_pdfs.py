@@ -12,8 +12,8 @@ from pdfminer.high_level import extract_text
 from pikepdf import Array, Dictionary, Name, String
 
 from clarion.scrub import Scrubbed, ScrubError, UnsupportedFile, scrub_file, scrub_pdf
-from tests.conftest import require_tool
-from tests.scrub.builders import SOURCE_NAME, exiftool_tags, fully_decompressed, pdf_bytes, pdf_document, save, text
+from tests.support.builders import SOURCE_NAME, exiftool_tags, fully_decompressed, pdf_bytes, pdf_document, save, text
+from tests.support.tools import require_tool
 
 REPORT = text("Public report on plant 7")
 

@@ -7,7 +7,7 @@ import pytest
 from pikepdf import Array, Dictionary, Name
 
 from clarion.scrub import CoveredText, FailedRedaction, ScrubError, UnsupportedFile, find_failed_redactions, scrub_pdf
-from tests.scrub.builders import SOURCE_NAME, box, pdf_bytes, pdf_document, save, text
+from tests.support.builders import SOURCE_NAME, box, pdf_bytes, pdf_document, save, text
 
 PUBLIC = text("The plant failed its inspection", y=600)
 

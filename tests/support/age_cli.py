@@ -13,7 +13,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.conftest import require_tool
+from tests.support.tools import require_tool
 
 TIMEOUT = 60
 

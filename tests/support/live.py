@@ -35,6 +35,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import closing
 from pathlib import Path
 
+import psycopg
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -101,8 +103,6 @@ class LiveServer:
         template = _prepared_template(self.env)
         shutil.copytree(template.server.data_dir, self.data_dir, dirs_exist_ok=True)
         if self.pg_database:
-            import psycopg
-
             self._pg_admin(f'DROP DATABASE "{self.pg_database}"')
             deadline = time.monotonic() + 10
             while True:
@@ -169,8 +169,6 @@ class LiveServer:
             self.pg_database = None
 
     def _pg_admin(self, sql: str) -> None:
-        import psycopg
-
         with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
             conn.execute(sql)
 
@@ -189,8 +187,6 @@ class LiveServer:
         that a test may want to inspect.
         """
         if self.pg_database:
-            import psycopg
-
             with psycopg.connect(self.env["DATABASE_URL"], autocommit=True) as conn:
                 return conn.execute(sql).fetchall()
         uri = f"file:{self.data_dir / 'clarion.sqlite3'}?mode=ro"
@@ -203,6 +199,11 @@ class LiveServer:
 
     def logs(self) -> bytes:
         return self.log_path.read_bytes()
+
+    def blob_names(self) -> set[str]:
+        """Return the names of every file in the blob store, temporaries included."""
+        folder = self.data_dir / "blobs"
+        return {path.name for path in folder.iterdir()} if folder.exists() else set()
 
 
 @contextlib.contextmanager
@@ -393,6 +394,7 @@ class SourceClient:
 
 
 def receipt_from(html: str) -> str:
+    """Read the seven receipt words off the receipt page."""
     block = re.search(r'<ol class="receipt-words" id="receipt">(.*?)</ol>', html, re.S)
     assert block, "no receipt on the page"
     return " ".join(re.findall(r"<li>([a-z-]+)</li>", block.group(1)))
@@ -413,17 +415,9 @@ def slow_upload(
     The caller drives the rest with `conn.send`; used to kill the server mid-upload.
     """
     _, html = client.get(path)
-    pairs = [*client.form_tokens(html), *fields.items()]
-    head, content_type = multipart_body(pairs, [])
-    boundary = content_type.split("boundary=")[1]
-    head = head[: -len(f"--{boundary}--\r\n")]
-    file_head = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="attachments"; filename="{filename}"\r\n'
-        "Content-Type: application/octet-stream\r\n\r\n"
-    ).encode()
-    tail = f"\r\n--{boundary}--\r\n".encode()
-    conn = open_post(client, path, content_type, len(head) + len(file_head) + total_bytes + len(tail))
-    conn.send(head + file_head)
+    opening, closing, content_type = multipart_file_parts([*client.form_tokens(html), *fields.items()], filename)
+    conn = open_post(client, path, content_type, len(opening) + total_bytes + len(closing))
+    conn.send(opening)
     sent = 0
     half = total_bytes // 2
     while sent < half:
@@ -435,9 +429,29 @@ def slow_upload(
     return conn
 
 
-def open_post(client: SourceClient, path: str, content_type: str, content_length: int) -> http.client.HTTPConnection:
+def multipart_file_parts(
+    fields: Iterable[tuple[str, str]], filename: str, name: str = "attachments"
+) -> tuple[bytes, bytes, str]:
+    """Return what a multipart body holds around one file's bytes: the bytes before, the bytes after, its type.
+
+    Before: the form fields and the file part's head; after: the closing boundary. For bodies
+    too large to hold in memory, sent piece by piece through `open_post`.
+    """
+    head, content_type = multipart_body(fields, [])
+    boundary = content_type.split("boundary=")[1]
+    head = head[: -len(f"--{boundary}--\r\n")]
+    file_head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+    return head + file_head, f"\r\n--{boundary}--\r\n".encode(), content_type
+
+
+def open_post(
+    client: SourceClient, path: str, content_type: str, content_length: int, *, timeout: float = 60
+) -> http.client.HTTPConnection:
     """Send the head of a POST with the client's cookies and headers; return the connection for the body."""
-    conn = client.connection()
+    conn = client.connection(timeout)
     conn.putrequest("POST", path)
     for name, value in client.request_headers(**{"Content-Type": content_type}).items():
         conn.putheader(name, value)

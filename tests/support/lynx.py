@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.conftest import require_tool
+from tests.support.tools import require_tool
 
 TIMEOUT = 60
 

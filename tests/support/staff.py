@@ -2,20 +2,17 @@
 
 Used by the tests that drive the real server (`tests.support.live.LiveServer`) as a reviewer
 would: no step is skipped or faked. The one-time codes are computed from the secret the
-enrolment page shows, as an authenticator app does.
+enrolment page shows, as an authenticator app does (`tests.support.totp.Authenticator`): the
+next login never waits for the server's clock.
 """
 
 from __future__ import annotations
 
 import re
-import time
-from base64 import b32decode
-
-from django_otp.oath import TOTP
 
 from tests.support.live import LiveServer, SourceClient
-
-STAFF_PASSWORD = "quiet harbour lantern orchard"
+from tests.support.people import PASSWORD
+from tests.support.totp import Authenticator, totp_key
 
 
 def invitation_code(server: LiveServer, *roles: str) -> str:
@@ -40,18 +37,6 @@ def receive_every_channel(server: LiveServer, username: str) -> None:
     )
 
 
-def totp_key(shown_secret: str) -> bytes:
-    """Turn the secret shown on the enrolment page (base32 in groups of four) into the key bytes."""
-    return b32decode(shown_secret.replace(" ", "").upper())
-
-
-def code_for(key: bytes, steps_ahead: int = 0) -> str:
-    """Return the code an authenticator app shows now (or `steps_ahead` 30-second steps later)."""
-    totp = TOTP(key)
-    totp.time = time.time() + 30 * steps_ahead
-    return f"{totp.token():06d}"
-
-
 def shown(html: str, element_id: str) -> str:
     """Read the text of `<code id="...">` off a page."""
     match = re.search(rf'<code id="{element_id}">([^<]+)</code>', html)
@@ -64,10 +49,9 @@ class StaffClient(SourceClient):
 
     def __init__(self, server: LiveServer) -> None:
         super().__init__(server, user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Firefox/128.0")
-        self.key: bytes = b""
-        self.last_step = 0
+        self.app: Authenticator | None = None
 
-    def enrol(self, code: str, username: str, password: str = STAFF_PASSWORD) -> str:
+    def enrol(self, code: str, username: str, password: str = PASSWORD) -> str:
         """Enrol with an invitation code; keep the authenticator key; return the recovery code."""
         status, html = self.post("/staff/enrol/", {"code": code})
         assert status == 200 and "/staff/enrol/account/" in html, html[:3000]
@@ -76,31 +60,21 @@ class StaffClient(SourceClient):
             {"username": username, "new_password": password, "new_password_again": password},
         )
         assert status == 200 and 'id="totp-secret"' in html, html[:3000]
-        self.key = totp_key(shown(html, "totp-secret"))
-        status, html = self.post("/staff/enrol/code/", {"code": code_for(self.key)})
+        self.app = Authenticator(totp_key(shown(html, "totp-secret")))
+        status, html = self.post("/staff/enrol/code/", {"code": self.app.code()})
         assert status == 200, html[:3000]
-        # The server spent every step up to its own clock when it answered: at most this one.
-        self.last_step = int(time.time()) // 30
         return shown(html, "recovery-code")
 
-    def next_code(self) -> str:
-        """Return a code the server has not seen yet: each 30-second code logs in once."""
-        now = int(time.time()) // 30
-        if self.last_step + 1 - now > 1:  # two logins in one step: the server accepts one step ahead only
-            time.sleep(30 - time.time() % 30 + 0.1)
-            now = int(time.time()) // 30
-        self.last_step = max(now, self.last_step + 1)
-        return code_for(self.key, self.last_step - now)
-
-    def log_in(self, username: str, password: str = STAFF_PASSWORD) -> str:
+    def log_in(self, username: str, password: str = PASSWORD) -> str:
         """Log in with the password, then a one-time code, as from a link to the inbox; return the inbox."""
+        assert self.app is not None, "enrol first: the authenticator app is set up at enrolment"
         # The inbox asked for is remembered in a cookie, not in the login page's address.
         status, html = self.get("/staff/cases/")
         assert status == 200 and 'name="username"' in html, html[:3000]
         fields = {"username": username, "password": password}
         status, html = self.post("/staff/login/", fields)
         assert status == 200 and 'name="code"' in html, html[:3000]
-        status, html = self.post("/staff/login/code/", {"code": self.next_code()})
+        status, html = self.post("/staff/login/code/", {"code": self.app.next_code()})
         assert status == 200 and "<h1>Inbox</h1>" in html, html[:3000]
         return html
 

@@ -6,6 +6,7 @@ import os
 import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from clarion.vault import (
     decrypt,
     iter_decrypted,
 )
+from clarion.vault.blobstore import SYNC_FROM_BYTES
 
 CANARY = b"CANARY-7d1f0c-the-union-rep-saw-it"
 
@@ -143,10 +145,6 @@ def test_an_encrypting_writer_stores_only_ciphertext(store: BlobStore, keypair: 
 def test_a_large_blob_is_synced_as_it_is_written_and_the_syncing_stops_with_the_writer(
     store: BlobStore, keypair: KeyPair, outcome: str
 ) -> None:
-    import threading
-
-    from clarion.vault.blobstore import SYNC_FROM_BYTES
-
     plaintext = os.urandom(SYNC_FROM_BYTES + (1 << 20))
     writer = store.open_encrypting_writer([keypair.recipient])
     for start in range(0, len(plaintext), 1 << 20):

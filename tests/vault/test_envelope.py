@@ -32,6 +32,7 @@ from clarion.vault import (
     unwrap_secrets,
     wrap_secrets,
 )
+from tests.support.age_cli import age_decrypt_with_passphrase
 
 AGE_MAGIC = b"age-encryption.org/v1\n"
 
@@ -294,8 +295,6 @@ def test_a_short_passphrase_is_refused() -> None:
 
 @needs_age
 def test_the_age_cli_opens_a_passphrase_encryption_by_asking_for_the_passphrase(tmp_path: Path) -> None:
-    from tests.support.age_cli import age_decrypt_with_passphrase
-
     sealed = tmp_path / "keys.age"
     sealed.write_bytes(encrypt_with_passphrase(b"readable offline", "a long and typed passphrase"))
 

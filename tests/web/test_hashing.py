@@ -5,11 +5,14 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
 import time
 
 import pytest
 from django.contrib.auth.hashers import check_password, make_password
 
+from clarion import vault
+from clarion.intake.actions import derive_receipt
 from clarion.web import hashing
 
 FORK = multiprocessing.get_context("fork")
@@ -44,8 +47,6 @@ def test_twelve_processes_never_hold_more_than_the_slots_at_once(tmp_path):
 
 
 def test_threads_of_one_process_count_like_processes(tmp_path):
-    import threading
-
     running, most = FORK.Value("i", 0), FORK.Value("i", 0)
     threads = [threading.Thread(target=_hold, args=(tmp_path, 3, running, most, 0.05)) for _ in range(12)]
     for thread in threads:
@@ -95,8 +96,6 @@ def test_password_hashes_and_receipt_derivations_wait_for_a_slot(settings, tmp_p
             make_password("correct horse battery staple")
         with pytest.raises(hashing.HashingBusy):
             check_password("correct horse battery staple", encoded)
-        from clarion import vault
-        from clarion.intake.actions import derive_receipt
 
         with pytest.raises(hashing.HashingBusy):
             derive_receipt(vault.generate_receipt())

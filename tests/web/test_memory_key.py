@@ -13,7 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from time_machine import TimeMachineFixture
 
-from clarion.web import memory_key
+from clarion.web import gunicorn_config, memory_key
+from clarion.web.management.commands.serve import gunicorn_command
 
 FORK = multiprocessing.get_context("fork")
 
@@ -81,9 +82,6 @@ def test_the_ratchet_is_a_one_way_step_that_never_repeats_the_key(key):
 
 
 def test_serve_starts_gunicorn_with_the_hook_that_makes_the_key_before_forking():
-    from clarion.web import gunicorn_config
-    from clarion.web.management.commands.serve import gunicorn_command
-
     command = gunicorn_command()
     assert command[command.index("--config") + 1] == "python:clarion.web.gunicorn_config"
     assert gunicorn_config.on_starting.__module__ == "clarion.web.gunicorn_config"

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clarion.web import memory_key, security_events
-from tests.accounts.helpers import csrf, logged_in_client, make_staff
+from tests.support.people import csrf, logged_in_client, make_staff
 
 
 def security_lines(caplog: pytest.LogCaptureFixture) -> list[str]:

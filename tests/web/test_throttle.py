@@ -14,8 +14,10 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from time_machine import TimeMachineFixture
 
+from clarion import schedule
 from clarion.web import memory_key, throttle
 from clarion.web.models import ThrottleBucket
+from clarion.web.tasks import delete_expired_counts_task
 from clarion.web.throttle import Backoff, Budget, Limit, Scope
 
 pytestmark = pytest.mark.django_db
@@ -133,9 +135,6 @@ def test_expired_counts_are_deleted(time_machine):
 
 
 def test_the_periodic_job_that_deletes_expired_counts_is_registered():
-    from clarion import schedule
-    from clarion.web.tasks import delete_expired_counts_task
-
     assert schedule.JOBS[delete_expired_counts_task.module_path].every <= 600
 
 

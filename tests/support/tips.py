@@ -1,16 +1,16 @@
-"""Build submissions the way a browser sends them, through the Django test client."""
+"""Tips sent the way a browser sends them, through the Django test client and the real channel form."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-
-def source_browser() -> Client:
-    """Return a client that posts forms as browsers do under `Referrer-Policy: no-referrer`."""
-    return Client(enforce_csrf_checks=True, headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"})
+from clarion.intake.models import Tip
+from tests.support.live import receipt_from
+from tests.support.people import browser_client
 
 
 def answers_for(channel, **overrides: Any) -> dict[str, Any]:  # noqa: ANN001
@@ -28,8 +28,6 @@ def answers_for(channel, **overrides: Any) -> dict[str, Any]:  # noqa: ANN001
 
 def form_token_of(response) -> str:  # noqa: ANN001
     """Read the one-time token off a channel form page."""
-    import re
-
     match = re.search(r'name="form_token" value="([^"]+)"', response.content.decode())
     assert match, "no form token on the page"
     return match.group(1)
@@ -52,9 +50,23 @@ def submit(client: Client, channel, data: dict[str, Any] | None = None, files: l
 
 def receipt_of(response) -> str:  # noqa: ANN001
     """Read the seven receipt words off the receipt page."""
-    import re
+    return receipt_from(response.content.decode())
 
-    html = response.content.decode()
-    block = re.search(r'<ol class="receipt-words" id="receipt">(.*?)</ol>', html, re.S)
-    assert block, "no receipt on the page"
-    return " ".join(re.findall(r"<li>([a-z-]+)</li>", block.group(1)))
+
+class SentTip:
+    def __init__(self, tip: Tip, receipt: str) -> None:
+        self.tip = tip
+        self.receipt = receipt
+
+    @property
+    def url(self) -> str:
+        return f"/staff/cases/{self.tip.pk}/"
+
+
+def send_tip(channel, *, message: str = "The forklift brakes fail.", files=(("evidence.pdf", b"%PDF-1.7 brakes"),)):  # noqa: ANN001, ANN201
+    """Send a tip through the source form; return it with its receipt."""
+    before = set(Tip.objects.values_list("pk", flat=True))
+    data = answers_for(channel, message=message)
+    receipt = receipt_of(submit(browser_client(), channel, data, files=list(files)))
+    tip = Tip.objects.exclude(pk__in=before).get()
+    return SentTip(tip, receipt)
