@@ -33,7 +33,10 @@ def test_every_tip_without_a_case_file_gets_one_starting_new():
             )
             for lookup in ("orphan", "kept")
         )
-        in_review = apps.get_model("casework", "Status").objects.get(slug="in-review")
+        # (a transactional test before this one may have emptied the seeded statuses)
+        in_review, _ = apps.get_model("casework", "Status").objects.get_or_create(
+            slug="in-review", defaults={"name": "In review", "kind": "open"}
+        )
         apps.get_model("casework", "CaseFile").objects.create(
             tip=kept, reference="T-KEEP", status=in_review, received_at=received, updated_at=received
         )

@@ -15,8 +15,8 @@ from django.test import Client
 
 from clarion.intake.models import TipFile
 from clarion.publishing.models import Post
-from tests.casework.conftest import send_tip
-from tests.publishing.conftest import flags_of, page_of, submit_for_review
+from tests.support.publishing import flags_of, page_of, submit_for_review
+from tests.support.tips import send_tip
 
 # What a read records: who opened a tip, who downloaded which file.
 READ_ACTIONS = {"tip.read", "file.download"}
