@@ -53,6 +53,9 @@ from clarion.web import memory_key, security_events
 from clarion.web.models import ThrottleBucket
 
 
+_SAME_INSTANT = 1e-3  # seconds: far below any wait, far above float rounding
+
+
 def _now() -> float:
     """Return the time in seconds since 1970, from the project's one clock."""
     return timezone.now().timestamp()
@@ -80,7 +83,10 @@ class Backoff:
 
     def wait(self, row: ThrottleBucket, amount: int, moment: float) -> float:
         wait = self.wait_after(row.attempts)
-        return row.last_at + wait - moment if wait else 0
+        remaining = row.last_at + wait - moment if wait else 0
+        # Times are float seconds: a sum and a clock reading of the same instant may differ in
+        # their last bit, which must not cost a person a whole second more at the boundary.
+        return remaining if remaining > _SAME_INSTANT else 0
 
     def expires(self, row: ThrottleBucket) -> float:
         return row.last_at + max(self.forget_after, self.max_wait)
