@@ -37,7 +37,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -51,7 +51,6 @@ from django.utils.translation import ngettext
 
 from clarion.web import memory_key, security_events
 from clarion.web.models import ThrottleBucket
-
 
 _SAME_INSTANT = 1e-3  # seconds: far below any wait, far above float rounding
 
@@ -181,11 +180,17 @@ class Ticket:
                 row.attempts = max(0, row.attempts - give_back)
                 if row.last_at == self.taken_at and row.key in self.previous_last_at:
                     row.last_at = self.previous_last_at[row.key]
-            ThrottleBucket.objects.bulk_update(rows, ["attempts", "last_at"])
+            _save(rows, "attempts", "last_at")
 
     def forget(self, kind: str) -> None:
         """Delete the counts of this ticket's scopes of `kind` (the account of someone who just proved who they are)."""
         ThrottleBucket.objects.filter(key__in=[key for key, of in self.keys.items() if of == kind]).delete()
+
+
+def _save(rows: Iterable[ThrottleBucket], *fields: str) -> None:
+    """Write these fields of the (locked) rows: an UPDATE each, cheaper than bulk_update for a few rows."""
+    for row in rows:
+        ThrottleBucket.objects.filter(pk=row.pk).update(**{name: getattr(row, name) for name in fields})
 
 
 def take(limits: Sequence[Limit], *, amount: int = 1) -> Ticket:
@@ -220,7 +225,7 @@ def take(limits: Sequence[Limit], *, amount: int = 1) -> Ticket:
                 row.attempts += amount
                 row.last_at = moment
                 row.expires_at = limit.policy.expires(row)
-            ThrottleBucket.objects.bulk_update(list(rows.values()), ["attempts", "started_at", "last_at", "expires_at"])
+            _save(rows.values(), "attempts", "started_at", "last_at", "expires_at")
             return Ticket(
                 allowed=True, wait_seconds=0, amount=amount, keys=keys, taken_at=moment, previous_last_at=previous
             )
