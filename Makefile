@@ -30,7 +30,7 @@ test: $(STAMP) node_modules/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -n 2 -m "not browser and not live_server_process" $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist worksteal -m "not browser and not live_server_process" $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(PY) -m bench
