@@ -13,6 +13,7 @@ import uuid
 import pytest
 
 from tests.support.live import LiveServer, SourceClient
+from tests.support.people import PASSWORD
 from tests.support.staff import StaffClient, invitation_code
 
 pytestmark = pytest.mark.live_server_process
@@ -49,7 +50,7 @@ def test_security_events_are_logged_without_address_user_agent_or_user_name(clar
     # and a reviewer who mistypes their one-time code, then asks for a tip that is not theirs
     reviewer = StaffClient(server)
     reviewer.enrol(invitation_code(server, "reviewer"), "rosalind-reviews")
-    reviewer.post("/staff/login/", {"username": "rosalind-reviews", "password": "quiet harbour lantern orchard"})
+    reviewer.post("/staff/login/", {"username": "rosalind-reviews", "password": PASSWORD})
     reviewer.post("/staff/login/code/", {"code": "000000"})
     reviewer.log_in("rosalind-reviews")
     status, _ = reviewer.get(f"/staff/cases/{uuid.uuid4()}/")

@@ -22,7 +22,7 @@ BATCH = 2000
 LEGACY = 1  # clarion.audit.models.HashFormat.TIP_ID
 
 
-def copy_to_audit_app(apps, schema_editor):  # noqa: ANN001, ANN201
+def copy_to_audit_app(apps, schema_editor):
     old_entries = apps.get_model("casework", "AuditEntry").objects.order_by("seq")
     AuditEntry = apps.get_model("audit", "AuditEntry")
     batch = []
@@ -67,7 +67,7 @@ def _tip_id(row) -> uuid.UUID | None:
         ) from None
 
 
-def copy_back_to_casework(apps, schema_editor):  # noqa: ANN001, ANN201
+def copy_back_to_casework(apps, schema_editor):
     entries = apps.get_model("audit", "AuditEntry").objects
     OldEntry = apps.get_model("casework", "AuditEntry")
     batch = []
@@ -102,7 +102,7 @@ def content_type_to_audit(apps, schema_editor):
     _move_content_type(apps, "casework", "audit")
 
 
-def content_type_to_casework(apps, schema_editor):  # noqa: ANN001, ANN201
+def content_type_to_casework(apps, schema_editor):
     _move_content_type(apps, "audit", "casework")
 
 
