@@ -191,7 +191,8 @@ def do_change_case_status(*, actor: User, tip: Tip, status: Status, reopen_reaso
             return case
         if old_status.kind == Status.Kind.NEW and status.kind != Status.Kind.NEW and not case.triages.exists():
             raise CaseRuleError(
-                "triage_category", f"Record the triage before moving this tip out of “{old_status.name}”."
+                "triage_category",
+                _("Record the triage before moving this tip out of “%(status)s”.") % {"status": old_status.name},
             )
         if status.kind == Status.Kind.CLOSED and old_status.kind != Status.Kind.CLOSED:
             raise CaseRuleError("status", CLOSE_IN_TWO_STEPS)
@@ -208,7 +209,7 @@ def do_change_case_status(*, actor: User, tip: Tip, status: Status, reopen_reaso
 def _reopen(*, actor: User, case: CaseFile, reason: str) -> None:
     """Record why a closed tip reopens, on the closure it undoes, and stop its retention clock."""
     if not reason.strip():
-        raise CaseRuleError("reopen_reason", "Give the reason for reopening this closed tip.")
+        raise CaseRuleError("reopen_reason", _("Give the reason for reopening this closed tip."))
     last_closure = case.closures.approved().order_by("-approved_at", "-pk").first()
     if last_closure is not None:
         last_closure.reopened_at = timezone.now()
@@ -259,7 +260,7 @@ def do_assign_case(*, actor: User, tip: Tip, assignee: User | None) -> CaseFile:
         if assignee == case.assignee:
             return case
         if assignee is not None and not may_read_tip(user=assignee, tip=tip):
-            raise CaseRuleError("assignee", "Assign the tip to someone who can read it (share it with them first).")
+            raise CaseRuleError("assignee", _("Assign the tip to someone who can read it (share it with them first)."))
         case.assignee = assignee
         _touch(case, "assignee")
         record(actor=actor, action="case.assigned", subject=tip, detail=f"assignee {assignee.pk if assignee else '-'}")

@@ -10,6 +10,7 @@ and "not yours".
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy
 
 from clarion import vault
 from clarion.intake.actions import SourceAccess, derive_receipt
@@ -17,7 +18,7 @@ from clarion.intake.models import KeyWrap, Message, TipFile
 from clarion.intake.source_session import SourceSession
 from clarion.vault import Receipt
 
-NOT_FOUND = "No tip matches this receipt."
+NOT_FOUND = gettext_lazy("No tip matches this receipt.")
 
 
 def access_tip_for_source(*, receipt: Receipt) -> SourceAccess:

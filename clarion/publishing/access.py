@@ -3,7 +3,7 @@
 Like every `access_*` function, each returns the object or raises Http404, with one answer
 for "missing" and "not yours", and checks every condition itself, the role included.
 
-Readers are anonymous by design: the public site touches no session (DESIGN: a reader gets
+Readers are anonymous by design: the public site touches no session (docs/design.md: a reader gets
 no cookie), so the reader's gatekeepers take no actor and decide on what was published alone.
 Editors are people: their gatekeepers take the acting editor (`actor`).
 """

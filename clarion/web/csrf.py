@@ -1,6 +1,6 @@
 """Django's CSRF protection, fitted to a site that sends `Referrer-Policy: no-referrer`.
 
-DESIGN property 4 forbids referrers, and under that policy browsers (Chromium, Firefox,
+docs/design.md, property 4, forbids referrers, and under that policy browsers (Chromium, Firefox,
 Tor Browser: the Fetch standard) send `Origin: null` with every form post and no Referer.
 Django's origin check rejects `null`, so every source's tip would be refused.
 

@@ -1,6 +1,6 @@
 """Keep a secret on the server only sealed under a key that lives in one cookie of the person's browser.
 
-DESIGN property 2: a session that needs a secret (a staff member's age identity, a password
+docs/design.md, property 2: a session that needs a secret (a staff member's age identity, a password
 between two login steps, a source's conversation key) keeps it only sealed (Fernet) under a
 random key sent to that person's browser alone. A copy of the database, sessions included,
 opens nothing; a stolen cookie without the session neither.

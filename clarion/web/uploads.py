@@ -7,7 +7,7 @@ is deleted. No view of Clarion uses it:
 - `receive_upload_form` with `EncryptingUploadHandler`, for the files of a tip's conversation
   (a source's tip or message, a reviewer's reply): each chunk goes straight into an age
   stream whose ciphertext lands in the blob store, so no plaintext byte reaches the disk and
-  memory stays flat whatever the file size (DESIGN property 1).
+  memory stays flat whatever the file size (docs/design.md, property 1).
 - `InMemoryUploadHandler`, for an editor's media file, kept in memory until it is scrubbed.
 - `DiscardingUploadHandler` (`drop_files`), for a post that cannot be accepted.
 

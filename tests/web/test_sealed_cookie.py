@@ -1,4 +1,4 @@
-"""A secret kept on the server opens only with the key in its own cookie (DESIGN property 2)."""
+"""A secret kept on the server opens only with the key in its own cookie (docs/design.md, property 2)."""
 
 from __future__ import annotations
 
