@@ -5,6 +5,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Python keeps compiled modules (and pytest its rewritten tests) in __pycache__, ignored by git.
+# Some machines switch that off; every test process and `python -m clarion` the tests start
+# would then compile Clarion and the suite again, seconds each.
+export PYTHONDONTWRITEBYTECODE :=
 
 .PHONY: run test test-fast bench lint format install
 

@@ -11,18 +11,32 @@ from django.conf import settings
 from django.core.cache import caches
 
 from clarion.intake.models import Channel, Question
+from tests.support import database_template, longest_first
 from tests.support.live import LiveServer, running
 from tests.support.people import logged_in_client, make_reviewer
+
+pytest_plugins = ["pytester"]  # tests of the suite's own plugins (tests/test_suite_rules.py)
 
 #: Fixtures that start the real server in a subprocess: a test using one is a `live_server_process` test.
 LIVE_SERVER_FIXTURES = {"clarion_server"}
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that starts the real server, so `make test-fast` can leave it out."""
+def pytest_configure(config: pytest.Config) -> None:
+    longest_first.configure(config)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that starts the real server, so `make test-fast` can leave it out; longest modules first."""
     for item in items:
         if LIVE_SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.live_server_process)
+    longest_first.reorder(config, items)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """Before the test databases are made: SQLite's come from a migrated copy when one is kept."""
+    database_template.install()
 
 
 @pytest.fixture(autouse=True)

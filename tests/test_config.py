@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clarion import config
+from tests.support.database_template import migrated_sqlite_file
 
 
 def test_data_folder_and_generated_secret_are_private(tmp_path, monkeypatch):
@@ -98,6 +99,7 @@ def test_production_static_files_are_collected_fingerprinted_and_served(tmp_path
         "import json; print(json.dumps([page.status_code, sheet.status_code, dict(sheet.headers)]))"
     )
     env = {"CLARION_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    migrated_sqlite_file(tmp_path / "clarion.sqlite3", migrate=lambda: None)  # else `migrate` above makes it
 
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=config.BASE_DIR)
 
@@ -115,9 +117,17 @@ def test_production_static_files_are_collected_fingerprinted_and_served(tmp_path
 def test_database_and_keys_created_by_clarion_are_private_files(tmp_path):
     env = {"CLARION_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
 
-    subprocess.run([sys.executable, "-m", "clarion", "migrate", "-v0"], env=env, check=True, cwd=config.BASE_DIR)
+    # Any command that opens the database makes it and the keys (the checks of the database do)
+    subprocess.run(
+        [sys.executable, "-m", "clarion", "check", "--database", "default", "-v0"],
+        env=env,
+        check=True,
+        cwd=config.BASE_DIR,
+        capture_output=True,
+    )
 
-    for path in [tmp_path / "clarion.sqlite3", *(tmp_path / "keys").iterdir()]:
+    assert (tmp_path / "clarion.sqlite3").exists()
+    for path in [*tmp_path.glob("clarion.sqlite3*"), *(tmp_path / "keys").iterdir()]:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
 
 

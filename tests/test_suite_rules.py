@@ -139,3 +139,35 @@ def test_the_marker_rule_catches_an_unmarked_server() -> None:
     assert starts_a_server_unmarked(server)
     assert not starts_a_server_unmarked("import pytest\npytestmark = pytest.mark.live_server_process\n" + server)
     assert not starts_a_server_unmarked("def test_it(clarion_server):\n    pass\n")
+
+
+def test_the_kept_test_database_is_named_by_every_migration_file(monkeypatch):
+    """A changed migration never reuses a database migrated before it (tests/support/database_template.py)."""
+    from clarion.casework import migrations
+    from tests.support.database_template import migrations_fingerprint
+
+    before = migrations_fingerprint()
+    edited = Path(migrations.__file__).parent / "0001_initial.py"
+    read = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda path: read(path) + (b"\n# edited" if path == edited else b""))
+
+    assert migrations_fingerprint() != before
+
+
+def test_modules_run_longest_first_within_pytest_djangos_database_order(pytester):
+    """Rolled-back tests still come before transactional ones, which empty seeded tables."""
+    pytester.makeconftest(
+        "from tests.support import longest_first\n"
+        "def pytest_collection_modifyitems(items):\n"
+        "    durations = {'test_short.py': 1.0, 'test_long.py': 9.0, 'test_tx.py': 99.0}\n"
+        "    items[:] = longest_first.order(items, durations)\n"
+    )
+    pytester.makepyfile(
+        test_short="import pytest\n@pytest.mark.django_db\ndef test_a(): pass\n",
+        test_long="import pytest\n@pytest.mark.django_db\ndef test_b(): pass\ndef test_c(): pass\n",
+        test_tx="import pytest\n@pytest.mark.django_db(transaction=True)\ndef test_d(): pass\n",
+    )
+    result = pytester.runpytest("--collect-only", "-q", "-p", "no:django")
+
+    listed = [line for line in result.outlines if "::" in line]
+    assert listed == ["test_long.py::test_b", "test_short.py::test_a", "test_tx.py::test_d", "test_long.py::test_c"]

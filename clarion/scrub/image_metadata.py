@@ -98,6 +98,8 @@ def describe_exif(exif: Image.Exif) -> list[str]:
     others = len(set(ifd0) - named) + len(set(sub) - sub_named)
     if others:
         found.append(f"EXIF: {others} other camera and image tags")
+    if not found:  # only named tags, all blank: the block is still removed, so say so
+        found.append("EXIF: tags with blank values")
     return found
 
 

@@ -8,6 +8,7 @@ from django.db import connection
 
 from clarion.audit.log import record
 from clarion.audit.models import DETAIL_MAX, AppendOnlyError, AuditEntry, SubjectType
+from tests.support.database_template import migrated_sqlite_file
 
 
 @pytest.fixture
@@ -87,7 +88,7 @@ def test_python_m_clarion_audit_verify_catches_an_edit_in_a_real_database(tmp_pa
         return subprocess.run([sys.executable, "-m", "clarion", *args], capture_output=True, text=True, env=env)
 
     # Given a migrated database with three audit entries
-    assert clarion("migrate", "--verbosity", "0").returncode == 0
+    migrated_sqlite_file(tmp_path / "clarion.sqlite3", lambda: clarion("migrate", "-v0").check_returncode())
     script = "from clarion.audit.log import record\nfor n in range(3): record(actor=None, action='test')"
     assert clarion("shell", "-c", script).returncode == 0
     intact = clarion("audit", "verify")

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -87,6 +87,7 @@ EXIF_TAGS = st.fixed_dictionaries(
 
 
 @FUZZ
+@example(image_format="JPEG", size=(1, 1), colour=(0, 0, 0), tags={0x010F: " "}, gps=False)  # a blank Make
 @given(
     image_format=st.sampled_from(["JPEG", "PNG", "WEBP"]),
     size=st.tuples(st.integers(1, 24), st.integers(1, 24)),

@@ -37,6 +37,8 @@ from pathlib import Path
 
 import psycopg
 
+from clarion.web import memory_key
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -44,6 +46,20 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def clear_of_key_rotation(seconds: float) -> None:
+    """Wait, if the in-memory key rotates within `seconds`, until it has rotated.
+
+    Counts keyed by an address or a user name restart when the key moves on (every
+    ROTATE_SECONDS of wall-clock time, clarion/web/memory_key.py): a test that fills a counter
+    and checks it later must not straddle that moment, which happens at the same wall-clock
+    instant in the server and in the test.
+    """
+    now = time.time()
+    next_rotation = (memory_key.epoch_at(now) + 1) * memory_key.ROTATE_SECONDS
+    if next_rotation - now < seconds:
+        time.sleep(next_rotation - now + 1)
 
 
 class LiveServer:

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from clarion import vault
-from tests.support.live import LiveServer, SourceClient, running
+from tests.support.live import LiveServer, SourceClient, clear_of_key_rotation, running
 
 pytestmark = pytest.mark.live_server_process
 
@@ -32,6 +32,12 @@ def server(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     """One real server for the module: each test uses its own account or client addresses."""
     with running(LiveServer(tmp_path_factory.mktemp("throttle-live"))) as server:
         yield server
+
+
+@pytest.fixture(autouse=True)
+def _one_key_throughout() -> None:
+    """Each test fills counters and checks them within two minutes: none may span a key rotation."""
+    clear_of_key_rotation(120)
 
 
 def wrong_password(server: LiveServer, address: str, username: str = "reviewer") -> int:
