@@ -56,7 +56,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # The protective headers first, so that static files and the error page of a failure in any
     # later middleware (the page cache with the database down) carry them too.
-    "clarion.headers.CrossOriginResourcePolicyMiddleware",
+    "clarion.headers.ProtectiveHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

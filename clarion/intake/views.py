@@ -45,7 +45,7 @@ from clarion.intake.source_session import (
     start_source_session,
 )
 from clarion.web import throttle
-from clarion.web.csrf import EXPIRED_FORM, csrf_failed
+from clarion.web.csrf import EXPIRED_FORM, cross_site_post, csrf_failed
 from clarion.web.decorators import source_page
 from clarion.web.uploads import FILES_NOT_KEPT, DiscardingUploadHandler, UploadLimits, drop_files, receive_upload_form
 
@@ -139,6 +139,8 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
         limits=_limits(channel),
         recipient=keys.conversation.recipient,
         reserve_files=budget.reserve,
+        # No CSRF cookie on a page a source reaches from the landing page (clarion/web/csrf.py).
+        refused=cross_site_post,
     )
     token = read_form_token(request.POST.get("form_token", ""))
     if token is None:

@@ -17,8 +17,10 @@ from typing import Any
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
+from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 
+from clarion.headers import SOURCE_PAGE
 from clarion.web.login_target import remember_login_target
 from clarion.web.roles import ADMIN, EDITOR, REVIEWER, has_role
 from clarion.web.staff_identity import held_identity
@@ -76,12 +78,23 @@ def staff_page(view: View) -> View:
 
 
 def source_page(view: View) -> View:
-    """Mark a view as a source page: never stored by the browser or a proxy."""
+    """Mark a view as a source page: never stored or rewritten by the browser or a proxy.
+
+    Beyond Django's `never_cache`, the headers the SecureDrop directory checks on a tip line's
+    landing page, for the caches that predate Cache-Control (`Pragma`, an `Expires` already
+    past) and for proxies that recompress or rewrite pages (`no-transform`): a page of a
+    source's visit must reach their browser as sent and stay nowhere on the way. The response
+    is also marked, so clarion/headers.py adds the origin-only policy the directory looks for.
+    """
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         response = view(request, *args, **kwargs)
         response["Pragma"] = "no-cache"
+        # An invalid date counts as already expired (RFC 9111, 5.3); never_cache keeps it.
+        response["Expires"] = "-1"
+        patch_cache_control(response, no_transform=True)
+        setattr(response, SOURCE_PAGE, True)
         return response
 
     return never_cache(wrapper)

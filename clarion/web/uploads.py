@@ -298,13 +298,15 @@ def receive_upload_form(
     limits: UploadLimits,
     recipient: AgeRecipientStr,
     reserve_files: Callable[[], bool] | None = None,
+    refused: Callable[[HttpRequest], bool] = csrf_failed,
 ) -> tuple[FormT, list[str], UploadReport]:
     """Parse a posted form whose files are encrypted to `recipient` into `store` as they arrive.
 
     The one path for every form that takes files (a source's tip or message, a reviewer's
     reply). Return the bound form (validated), problems beyond its field errors, and the
     upload report. On any problem the encrypted files are deleted at once: nothing of a
-    refused post stays.
+    refused post stays. `refused` checks the post's origin once its body is parsed (the CSRF
+    token by default; clarion/web/csrf.py).
     """
     # Only the form's own file fields are written; a part under any other name never is (M4).
     blank = make_form(None, None)
@@ -320,7 +322,7 @@ def receive_upload_form(
     parse_upload(request, handler)
     form = make_form(request.POST, request.FILES)
     problems = handler.report.errors(limits)
-    if csrf_failed(request):
+    if refused(request):
         problems.insert(0, str(EXPIRED_FORM))
     if problems or not form.is_valid():
         handler.report.discard(store)

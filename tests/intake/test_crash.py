@@ -82,7 +82,7 @@ def upload_stalled_in_second_file(server: LiveServer, fields: dict[str, str]) ->
     """Send one whole file and half of a second: the first is then a committed blob that no tip references."""
     client = SourceClient(server)
     _, html = client.get("/tip/send/safety/")
-    pairs = [("csrfmiddlewaretoken", client.csrf_token(html)), *fields.items()]
+    pairs = [*client.form_tokens(html), *fields.items()]
     body, content_type = multipart_body(pairs, [("attachments", "first.bin", os.urandom(1024 * 1024))])
     boundary = content_type.split("boundary=")[1]
     closing = f"--{boundary}--\r\n".encode()

@@ -34,7 +34,6 @@ def test_a_file_under_a_field_name_the_form_lacks_is_refused_and_nothing_is_stor
     client = browser_client()
     client.get(f"/tip/send/{channel.slug}/")
     data = answers_for(channel, **{"What happened?": "Words next to a stray file"})
-    data["csrfmiddlewaretoken"] = client.cookies["clarion-csrf"].value
     data["zzz"] = SimpleUploadedFile("orphan1.bin", b"stray bytes " * 100)
     data["attachments"] = [SimpleUploadedFile("real.txt", b"a real attachment")]
 

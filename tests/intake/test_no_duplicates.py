@@ -42,7 +42,6 @@ def filled_form(client, channel, **overrides) -> dict:  # noqa: ANN001
     page = client.get(f"/tip/send/{channel.slug}/")
     return {
         **answers_for(channel, **overrides),
-        "csrfmiddlewaretoken": client.cookies["clarion-csrf"].value,
         "form_token": form_token_of(page),
     }
 

@@ -106,7 +106,6 @@ def test_channel_without_files_refuses_attachments(client, channel):
     channel.save()
     data = answers_for(channel)
     data["form_token"] = form_token_of(client.get(f"/tip/send/{channel.slug}/"))
-    data["csrfmiddlewaretoken"] = client.cookies["clarion-csrf"].value
 
     data["attachments"] = SimpleUploadedFile("x.txt", b"x")
     response = client.post(f"/tip/send/{channel.slug}/", data)
@@ -116,16 +115,28 @@ def test_channel_without_files_refuses_attachments(client, channel):
     assert stored_blobs() == []
 
 
-def test_expired_form_keeps_the_text_and_says_what_to_do(client, channel):
-    client.get(f"/tip/send/{channel.slug}/")
-    data = answers_for(channel, **{"What happened?": "Words typed over an hour"})
-    client.cookies.clear()  # the browser session ended (e.g. Tor Browser's New Identity)
+def test_a_form_outliving_its_browser_session_still_sends(client, channel):
+    # The form sets no cookie (the SecureDrop directory's no_cookies check), so nothing of it
+    # ends with the browser session: only its signed one-time token dates it.
+    page = client.get(f"/tip/send/{channel.slug}/")
+    assert not page.cookies
+    data = {**answers_for(channel, **{"What happened?": "Words typed over an hour"}), "form_token": form_token_of(page)}
+    client.cookies.clear()
 
-    response = client.post(f"/tip/send/{channel.slug}/", {**data, "csrfmiddlewaretoken": "stale" * 8})
+    response = client.post(f"/tip/send/{channel.slug}/", data, follow=True)
+
+    assert response.status_code == 200
+    assert Tip.objects.count() == 1
+
+
+def test_a_form_without_its_token_keeps_the_text_and_says_what_to_do(client, channel):
+    data = answers_for(channel, **{"What happened?": "Words typed over an hour"})
+
+    response = client.post(f"/tip/send/{channel.slug}/", data)
 
     assert response.status_code == 400
     html = response.content.decode()
-    assert "This form expired before it was sent" in html
+    assert "This form was open for more than a day, or was not loaded from this site" in html
     assert "Words typed over an hour" in html
     assert not Tip.objects.exists()
 
@@ -154,7 +165,6 @@ def test_file_question_accepts_a_file_and_links_it_to_the_question(client, chann
 
     photo_field = next(q.field_name for q in channel.questions.all() if q.label == "A photo")
     data[photo_field] = SimpleUploadedFile("bay3.jpg", b"jpegdata")
-    data["csrfmiddlewaretoken"] = client.cookies["clarion-csrf"].value
 
     response = client.post(f"/tip/send/{channel.slug}/", data, follow=True)
 
@@ -172,11 +182,10 @@ def test_tip_secrets_are_wrapped_to_the_receiver_and_the_source_only(client, cha
 
 def test_a_body_cut_off_in_the_middle_of_a_file_leaves_no_blob_and_no_tip(client, channel, settings):
     # Given a browser that loaded the form, when its connection drops halfway through a file
-    client.get(f"/tip/send/{channel.slug}/")
-    token = client.cookies["clarion-csrf"].value
+    token = form_token_of(client.get(f"/tip/send/{channel.slug}/"))
     boundary = "cutoff"
     body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n{token}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="form_token"\r\n\r\n{token}\r\n'
         f'--{boundary}\r\nContent-Disposition: form-data; name="attachments"; filename="whole.txt"\r\n'
         "Content-Type: text/plain\r\n\r\ncomplete file\r\n"
         f'--{boundary}\r\nContent-Disposition: form-data; name="attachments"; filename="half.bin"\r\n'

@@ -360,11 +360,13 @@ class SourceClient:
         return match.group(1)
 
     def form_tokens(self, html: str) -> list[tuple[str, str]]:
-        """Return the tokens a form page carries: the CSRF token and, on a channel form, its one-time token."""
-        tokens = [("csrfmiddlewaretoken", self.csrf_token(html))]
+        """Return the tokens a form page carries: its CSRF token, or a channel form's one-time token (no cookie)."""
+        tokens = []
         match = re.search(r'name="form_token" value="([^"]+)"', html)
         if match:
             tokens.append(("form_token", match.group(1)))
+        else:
+            tokens.append(("csrfmiddlewaretoken", self.csrf_token(html)))
         return tokens
 
     def cookie_header(self) -> str:

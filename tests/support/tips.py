@@ -41,7 +41,6 @@ def submit(client: Client, channel, data: dict[str, Any] | None = None, files: l
     """
     page = client.get(f"/tip/send/{channel.slug}/")
     payload = dict(answers_for(channel) if data is None else data)
-    payload["csrfmiddlewaretoken"] = client.cookies["clarion-csrf"].value
     payload["form_token"] = form_token_of(page)
     if files:
         payload["attachments"] = [SimpleUploadedFile(name, content) for name, content in files]
