@@ -52,6 +52,8 @@ class ProtectiveHeadersMiddleware:
         for name, value in EVERY_RESPONSE.items():
             response.headers.setdefault(name, value)
         policy = response.headers.get("Content-Security-Policy")
-        if getattr(response, SOURCE_PAGE, False) and policy:
+        # Pages only: a download keeps the one policy its view gave it.
+        page = response.headers.get("Content-Type", "").startswith("text/html")
+        if getattr(response, SOURCE_PAGE, False) and policy and page:
             response.headers["Content-Security-Policy"] = f"{policy}, {ORIGIN_ONLY_POLICY}"
         return response
