@@ -57,6 +57,8 @@ MIDDLEWARE = [
     # The protective headers first, so that static files and the error page of a failure in any
     # later middleware (the page cache with the database down) carry them too.
     "clarion.headers.CrossOriginResourcePolicyMiddleware",
+    # Before the page cache, so a stored page also gets the header of the request it answers.
+    "clarion.web.onion.OnionLocationMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
