@@ -66,6 +66,7 @@ http {{
     # Not part of Clarion's configuration: the static file of bench.nginx's baseline.
     server {{
         listen 127.0.0.1:{static_port} ssl http2;
+        listen [::1]:{static_port} ssl http2;
         server_name {server_name};
         ssl_certificate {root}/tls/cert.pem;
         ssl_certificate_key {root}/tls/key.pem;
