@@ -19,7 +19,7 @@ ONION_ENTRANCE = "127.0.0.1:8081"
 
 def verify(tmp_path: Path, text: str) -> subprocess.CompletedProcess[str]:
     """Run `tor --verify-config` on `text`, with a data folder of the test's own."""
-    tor = require_tool("tor", "deploy/tor is checked by Debian's tor (package tor)")
+    tor = require_tool("/usr/sbin/tor", "deploy/tor is checked by Debian's tor (package tor)")
     torrc = tmp_path / "torrc"
     torrc.write_text(text)
     return subprocess.run(
@@ -38,7 +38,7 @@ def rendered(tmp_path: Path, template: str | None = None) -> str:
 
 
 def tor_version() -> tuple[int, ...]:
-    tor = require_tool("tor", "deploy/tor is checked by Debian's tor (package tor)")
+    tor = require_tool("/usr/sbin/tor", "deploy/tor is checked by Debian's tor (package tor)")
     output = subprocess.run([tor, "--version"], capture_output=True, text=True, timeout=30).stdout
     match = re.search(r"Tor version (\d+)\.(\d+)\.(\d+)", output)
     assert match, output
