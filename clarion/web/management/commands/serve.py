@@ -11,7 +11,7 @@ import time
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from clarion import schedule
 from clarion.config import env_int, env_str
