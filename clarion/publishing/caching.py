@@ -43,6 +43,7 @@ from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
 from clarion.publishing.models import SiteSettings
@@ -69,7 +70,7 @@ def current_generation() -> int:
     number go stale together (see the module's docstring).
     """
     now = time.monotonic()
-    second = float(int(time.time()))
+    second = float(int(timezone.now().timestamp()))
     if now - _seen["checked_at"] >= GENERATION_RECHECK_SECONDS or second != _seen["second"]:
         value = SiteSettings.objects.order_by("pk").values_list("generation", flat=True).first()
         _seen["generation"] = float(value or 0)
