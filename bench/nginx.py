@@ -52,7 +52,7 @@ def run(seconds: float = 10.0, warmup: float = 3.0, repeats: int = 2) -> bool:
             print(f"bench.nginx needs {tool}: `apt-get install wrk nginx-light` (.ci/run).", file=sys.stderr)
             raise SystemExit(2)
     heading(f"P4b: reader pages through deploy/nginx vs nginx serving a static file ({cpu_count()} cores)")
-    env = {"CLARION_HTTPS": "true", "CLARION_ALLOWED_HOSTS": f"{SERVER_NAME},127.0.0.1"}
+    env = {"CLARION_HTTPS": "true", "CLARION_BEHIND_PROXY": "true", "CLARION_ALLOWED_HOSTS": f"{SERVER_NAME},127.0.0.1"}
     with (
         running_server(env=env) as server,
         tempfile.TemporaryDirectory(prefix="clarion-bench-nginx-") as folder,

@@ -222,6 +222,8 @@ SOURCE_RECEIPT_COOKIE_NAME = f"{_cookie_prefix}clarion-receipt"
 # Floods of junk tips and messages (M4): per keyed address, and for the whole site.
 CLARION_SOURCE_POSTS_PER_ADDRESS = env_int("CLARION_SOURCE_POSTS_PER_ADDRESS")
 CLARION_SOURCE_POSTS_PER_SITE = env_int("CLARION_SOURCE_POSTS_PER_SITE")
+# Behind deploy/nginx: limits per address read the proxy's X-Real-IP (clarion/web/throttle.py).
+CLARION_BEHIND_PROXY = env_bool("CLARION_BEHIND_PROXY")
 
 # --- security headers (docs/design.md, property 4) ------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -35,6 +35,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer
     root = tmp_path_factory.mktemp("nginx-stack")
     env = {
         "CLARION_HTTPS": "true",
+        "CLARION_BEHIND_PROXY": "true",
         "CLARION_ALLOWED_HOSTS": f"{SERVER_NAME},{ONION_ADDRESS},127.0.0.1",  # the last for LiveServer.start
         "CLARION_ONION_ADDRESS": ONION_ADDRESS,
     }
