@@ -131,6 +131,16 @@ def test_the_onion_entrance_serves_the_site_over_http_without_trusting_a_client_
     assert f'<code class="onion-address">{ONION_ADDRESS}</code>'.encode() in body
 
 
+def test_source_and_staff_pages_are_never_compressed_reader_pages_may_be(stack):
+    # BREACH: the compressed size of a page holding a secret next to attacker-chosen text
+    # leaks the secret to anyone watching the encrypted traffic.
+    _, nginx = stack
+    for path in ("/tip/", "/tip/send/safety/", "/tip/login/", "/staff/login/"):
+        headers = nginx.get(path, headers={"Accept-Encoding": "gzip"})[1]
+        assert headers.get("Content-Encoding") is None, path
+    assert nginx.get(POST, headers={"Accept-Encoding": "gzip"})[1]["Content-Encoding"] == "gzip"
+
+
 def test_a_reader_page_is_answered_from_nginx_s_cache(stack):
     _, nginx = stack
     nginx.get(POST)
