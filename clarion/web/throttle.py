@@ -65,8 +65,8 @@ def client_address(request: HttpRequest) -> str:
     client talking to gunicorn directly (over an onion service pointed at it) cannot claim a
     fresh address with each request to escape its limit.
     """
-    remote = request.META.get("REMOTE_ADDR", "")
-    forwarded = request.META.get("HTTP_X_REAL_IP", "").strip()
+    remote = str(request.META.get("REMOTE_ADDR", ""))
+    forwarded = str(request.META.get("HTTP_X_REAL_IP", "")).strip()
     if settings.CLARION_BEHIND_PROXY and forwarded and _is_loopback(remote):
         return forwarded
     return remote
