@@ -144,10 +144,13 @@ def test_source_and_staff_pages_are_never_compressed_reader_pages_may_be(stack):
 def test_a_reader_page_is_answered_from_nginx_s_cache(stack):
     _, nginx = stack
     nginx.get(POST)
-    start_of_a_second()
-
-    first = nginx.get(POST)
-    second = nginx.get(POST)
+    for _ in range(3):  # two requests within one second of the clock; a loaded machine may need another go
+        start_of_a_second()
+        started = int(time.time())
+        first = nginx.get(POST)
+        second = nginx.get(POST)
+        if int(time.time()) == started:  # both answered before the second ended
+            break
 
     assert first[0] == second[0] == 200
     assert second[1]["X-Cache-Status"] == "HIT"
