@@ -9,14 +9,17 @@ to nginx's disk, and no client address in any log of nginx or Clarion.
 from __future__ import annotations
 
 import http.client
+import re
 import socket
 import ssl
 import time
+import urllib.parse
 from collections.abc import Iterator
 
 import pytest
 
-from tests.support.live import LiveServer, running
+from clarion import vault
+from tests.support.live import LiveServer, clear_of_key_rotation, running
 from tests.support.nginx import NGINX, ONION_ADDRESS, SERVER_NAME, Nginx, running_nginx
 from tests.support.tools import require_tool
 
@@ -295,3 +298,36 @@ def test_no_client_address_reaches_any_log_of_nginx_or_clarion(stack):
     assert logs is not None
     assert CLIENT.encode() not in logs
     assert b"83.41.29" not in logs
+
+
+def receipt_attempt(nginx: Nginx, source_address: str) -> int:
+    """Load the receipt form over HTTPS from `source_address` and send a wrong receipt; return the status."""
+    conn = nginx.https(source_address=source_address)
+    try:
+        conn.request("GET", "/tip/login/")
+        form = conn.getresponse()
+        html = form.read().decode()
+        cookies = "; ".join(header.split(";")[0] for header in form.headers.get_all("Set-Cookie") or [])
+        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+        assert match, html[:500]
+        body = urllib.parse.urlencode({"csrfmiddlewaretoken": match.group(1), "receipt": vault.generate_receipt()})
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookies, "Origin": "null"}
+        conn.request("POST", "/tip/login/", body=body, headers=headers)
+        answer = conn.getresponse()
+        answer.read()
+        return answer.status
+    finally:
+        conn.close()
+
+
+def test_through_nginx_each_client_address_has_its_own_guessing_limit(stack):
+    # nginx passes the address in X-Real-IP (CLARION_BEHIND_PROXY): without it every client would
+    # reach gunicorn from the loopback, and one guesser would lock every source out.
+    _, nginx = stack
+    clear_of_key_rotation(60)  # counts keyed by an address restart when the key rotates
+    guesser, source = "127.61.0.1", "127.61.0.2"
+
+    statuses = [receipt_attempt(nginx, guesser) for _ in range(7)]
+
+    assert statuses[0] == 400 and statuses[-1] == 429, statuses  # 400: "No tip matches this receipt."
+    assert receipt_attempt(nginx, source) == 400
