@@ -69,6 +69,22 @@ def test_plain_http_is_only_ever_a_redirect_to_the_https_address(stack):
         assert b"Clarion" not in body and b"csrf" not in body
 
 
+def test_plain_http_serves_let_s_encrypt_s_challenges_and_nothing_else(stack):
+    _, nginx = stack
+    challenge = nginx.root / "acme" / ".well-known" / "acme-challenge"
+    challenge.mkdir(parents=True, exist_ok=True)
+    (challenge / "token-123").write_text("token-123.thumbprint")
+    conn = http.client.HTTPConnection("127.0.0.1", nginx.http_port, timeout=10)
+
+    conn.request("GET", "/.well-known/acme-challenge/token-123", headers={"Host": SERVER_NAME})
+    response = conn.getresponse()
+
+    assert response.status == 200 and response.read() == b"token-123.thumbprint"
+    conn.request("GET", "/.well-known/security.txt", headers={"Host": SERVER_NAME})
+    assert conn.getresponse().status == 301
+    conn.close()
+
+
 def handshake(nginx: Nginx, version: ssl.TLSVersion) -> str:
     """Try a TLS handshake pinned to `version`; return the version agreed, or the error."""
     context = nginx.tls_context()

@@ -127,6 +127,7 @@ class Nginx:
             "certificate": str(self.cert),
             "certificate_key": str(key),
             "log_dir": str(self.log_dir),
+            "acme_dir": str(root / "acme"),
         }
         site = render((DEPLOY / "clarion.conf").read_text(), self.values)
         # The IPv6 listeners on the loopback only, not on every address of the machine.
