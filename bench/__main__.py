@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench import age_cli, inbox, login_memory, login_timing, open_tip, public_site, tips, upload
+from bench import age_cli, inbox, login_memory, login_timing, nginx, open_tip, public_site, tips, upload
 from bench.server import cpu_count
 
 
@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> None:
     inbox.run(requests=args.inbox_requests)
     open_tip.run()
     public_site.run()
+    nginx.run()
     print(f"\nAll benchmarks took {time.monotonic() - started:.0f} s.", flush=True)
 
 

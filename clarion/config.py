@@ -51,6 +51,11 @@ _declare(
     "CLARION_ONION_ADDRESS", None, "The site's onion address (xyz.onion): shown to sources and sent as Onion-Location."
 )
 _declare("CLARION_BIND", "127.0.0.1:8000", "Address gunicorn listens on.")
+_declare(
+    "CLARION_BEHIND_PROXY",
+    "false",
+    "A proxy on this machine (deploy/nginx) passes each client's address in X-Real-IP: per-address limits count by it.",
+)
 _declare("CLARION_WEB_WORKERS", "3", "gunicorn worker processes (bench/tips.py: 3 beats 2 on 2 cores).")
 _declare("CLARION_WEB_THREADS", "8", "Threads per gunicorn worker (slow uploads over Tor hold a thread each).")
 _declare("CLARION_MAX_FILES", "10", "Default limit of files per submission for new channels.")

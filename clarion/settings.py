@@ -57,6 +57,8 @@ MIDDLEWARE = [
     # The protective headers first, so that static files and the error page of a failure in any
     # later middleware (the page cache with the database down) carry them too.
     "clarion.headers.ProtectiveHeadersMiddleware",
+    # Before the page cache, so a stored page also gets the header of the request it answers.
+    "clarion.web.onion.OnionLocationMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -220,6 +222,8 @@ SOURCE_RECEIPT_COOKIE_NAME = f"{_cookie_prefix}clarion-receipt"
 # Floods of junk tips and messages (M4): per keyed address, and for the whole site.
 CLARION_SOURCE_POSTS_PER_ADDRESS = env_int("CLARION_SOURCE_POSTS_PER_ADDRESS")
 CLARION_SOURCE_POSTS_PER_SITE = env_int("CLARION_SOURCE_POSTS_PER_SITE")
+# Behind deploy/nginx: limits per address read the proxy's X-Real-IP (clarion/web/throttle.py).
+CLARION_BEHIND_PROXY = env_bool("CLARION_BEHIND_PROXY")
 
 # --- security headers (docs/design.md, property 4) ------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

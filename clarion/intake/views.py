@@ -83,22 +83,20 @@ def _blank_fields(channel: Channel) -> str:
 
 @source_page
 def landing(request: HttpRequest) -> HttpResponse:
-    # The site's own onion mirror of this page: offered as a link and as Tor Browser's header.
-    onion = settings.CLARION_ONION_ADDRESS
-    onion_url = f"http://{onion}{request.get_full_path()}" if onion else ""
-    response = render(
+    # The onion address is shown as text to copy into Tor Browser, never as a link: a click
+    # from an ordinary browser would send the onion name to its DNS resolver, telling anyone
+    # watching the network that this device looked for the tip line (SecureDrop's landing
+    # page checks). Tor Browser itself learns it from the Onion-Location header
+    # (clarion/web/onion.py).
+    return render(
         request,
         "intake/landing.html",
         {
             "channels": Channel.objects.open(),
-            "onion_address": onion,
-            "onion_url": onion_url,
+            "onion_address": settings.CLARION_ONION_ADDRESS,
             "guidance": GuidancePage.objects.order_by("title"),
         },
     )
-    if onion_url:
-        response["Onion-Location"] = onion_url
-    return response
 
 
 @source_page

@@ -4,8 +4,16 @@ Under a spike (a report goes viral) the same few pages are asked for thousands o
 rendering each once per change is enough. Pages are keyed by a *generation* number stored in
 the database and bumped by every publication, correction, retraction or settings change, so
 each web process — and the background worker that publishes scheduled posts — agrees on it;
-a process looks at the number at most once a second, so a change reaches every page within
-a second. Readers' responses also carry `Cache-Control: public` for a CDN or reverse proxy.
+a process looks at the number again whenever the wall clock's second changes, so a change
+reaches every page within a second. Readers' responses also carry `Cache-Control: public` for a
+CDN or reverse proxy.
+
+A proxy in front of Clarion (deploy/nginx) keeps a page until the end of the wall-clock second
+in which its generation was read, and no longer: `X-Accel-Expires: @<that second>`. A change
+committed during second S is read by every process from second S + 1 on, when every page the
+proxy kept has expired too, so readers see it within one second without a purge request
+(which nginx cannot take without its commercial edition). The proxy asks again at most once a
+second per page, and the answer then comes from this cache.
 
 Reader pages never touch the session or the CSRF token, so they set no cookie (docs/design.md: no
 trackers); `_cacheable` refuses to store a response that carries one anyway. Stored pages are
@@ -35,6 +43,7 @@ from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
 from clarion.publishing.models import SiteSettings
@@ -50,17 +59,32 @@ GENERATION_RECHECK_SECONDS = 1.0
 
 _PAGE_QUERY = re.compile(r"(page=[0-9]{1,6})?")
 
-_seen: dict[str, float] = {"generation": -1.0, "checked_at": float("-inf")}
+_seen: dict[str, float] = {"generation": -1.0, "checked_at": float("-inf"), "second": -1.0}
 
 
 def current_generation() -> int:
-    """Return the generation of the public site, from the database at most once a second."""
+    """Return the generation of the public site, read again from the database each new second.
+
+    Read again when a second of the wall clock has begun since the last read, as well as after
+    GENERATION_RECHECK_SECONDS: aligned to the wall clock, a proxy's copy and this process's
+    number go stale together (see the module's docstring).
+    """
     now = time.monotonic()
-    if now - _seen["checked_at"] >= GENERATION_RECHECK_SECONDS:
+    second = float(int(timezone.now().timestamp()))
+    if now - _seen["checked_at"] >= GENERATION_RECHECK_SECONDS or second != _seen["second"]:
         value = SiteSettings.objects.order_by("pk").values_list("generation", flat=True).first()
         _seen["generation"] = float(value or 0)
         _seen["checked_at"] = now
+        _seen["second"] = second
     return int(_seen["generation"])
+
+
+def proxy_expiry() -> str:
+    """Return the `X-Accel-Expires` value of a page rendered at the generation read last.
+
+    nginx keeps the page while its clock's second is at most this one (`@` + Unix seconds).
+    """
+    return f"@{int(_seen['second'])}"
 
 
 def forget_generation() -> None:
@@ -137,8 +161,12 @@ class PublicPageCacheMiddleware:
             response = HttpResponse(content, status=status)
             for name, value in headers:
                 response[name] = value
+            response["X-Accel-Expires"] = proxy_expiry()
             return response
         response = self.get_response(request)
         if request.method == "GET" and getattr(request, "clarion_public_page", False) and _cacheable(response):
             _pages().set(key, (response.status_code, response.content, list(response.items())), RENDERED_TIMEOUT)
+            # Only a page this cache would keep may be kept by the proxy: never a page with a
+            # cookie, a source's or staff member's page, or an address with a junk query.
+            response["X-Accel-Expires"] = proxy_expiry()
         return response

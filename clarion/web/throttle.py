@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -53,6 +54,29 @@ from clarion.web import memory_key, security_events
 from clarion.web.models import ThrottleBucket
 
 _SAME_INSTANT = 1e-3  # seconds: far below any wait, far above float rounding
+
+
+def client_address(request: HttpRequest) -> str:
+    """Return the client's address for the per-address limits (kept only keyed-hashed).
+
+    Behind a proxy on this machine (deploy/nginx, CLARION_BEHIND_PROXY) every request comes
+    from the loopback, and every source would share one count: the proxy's `X-Real-IP` is
+    read instead, from a loopback peer only. Without the setting the header is ignored, so a
+    client talking to gunicorn directly (over an onion service pointed at it) cannot claim a
+    fresh address with each request to escape its limit.
+    """
+    remote = str(request.META.get("REMOTE_ADDR", ""))
+    forwarded = str(request.META.get("HTTP_X_REAL_IP", "")).strip()
+    if settings.CLARION_BEHIND_PROXY and forwarded and _is_loopback(remote):
+        return forwarded
+    return remote
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
 
 
 def _now() -> float:
@@ -121,7 +145,7 @@ class Scope:
 
     @classmethod
     def address(cls, request: HttpRequest) -> Scope:
-        return cls("address", request.META.get("REMOTE_ADDR", ""))
+        return cls("address", client_address(request))
 
     @classmethod
     def account(cls, username: str) -> Scope:

@@ -49,12 +49,59 @@ def test_receipt_page_is_never_cached(channel):
     assert response["Content-Security-Policy"]
 
 
-def test_onion_address_is_offered_as_a_header_and_a_link(channel):
-    with override_settings(CLARION_ONION_ADDRESS="exampleonionaddressxyz.onion"):
-        response = Client().get("/tip/")
+ONION = "exampleonionaddressxyzexampleonionaddressxyzexampleonion.onion"
 
-    assert response["Onion-Location"] == "http://exampleonionaddressxyz.onion/tip/"
-    assert 'href="http://exampleonionaddressxyz.onion/tip/"' in response.content.decode()
+
+def test_landing_page_shows_the_onion_address_as_text_to_copy_never_as_a_link(channel):
+    with override_settings(CLARION_ONION_ADDRESS=ONION):
+        html = Client().get("/tip/").content.decode()
+
+    assert f'<code class="onion-address">{ONION}</code>' in html
+    # A link would make an ordinary browser ask its DNS resolver for the onion name on a click.
+    for href in re.findall(r'<a\b[^>]*\bhref="([^"]*)"', html):
+        assert ".onion" not in href, href
+    assert ".onion" not in "".join(re.findall(r"<a\b[^>]*>", html))
+
+
+def test_landing_page_without_an_onion_service_mentions_none(channel):
+    html = Client().get("/tip/").content.decode()
+
+    assert ".onion" not in html
+    assert "onion-address" not in html
+
+
+@pytest.mark.parametrize("path", ["/tip/", "/", "/staff/login/"])
+def test_pages_over_https_send_onion_location_for_the_same_path(channel, path, settings):
+    # As behind deploy/nginx: Clarion trusts X-Forwarded-Proto, which the proxy always sets.
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.CLARION_ONION_ADDRESS = ONION
+
+    response = Client().get(path + "?page=1", HTTP_X_FORWARDED_PROTO="https")
+
+    assert response.status_code == 200
+    assert response["Onion-Location"] == f"http://{ONION}{path}?page=1"
+
+
+def test_pages_over_plain_http_send_no_onion_location(channel, settings):
+    # Over HTTP anyone on the path could rewrite the header and send Tor Browser to an onion of
+    # their own: Tor Browser ignores it there, and Clarion does not send it (nor over the onion).
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.CLARION_ONION_ADDRESS = ONION
+
+    for response in (Client().get("/tip/"), Client().get("/tip/", HTTP_X_FORWARDED_PROTO="http")):
+        assert response.status_code == 200
+        assert "Onion-Location" not in response
+
+
+def test_a_page_stored_by_the_page_cache_keeps_onion_location_to_https_requests(channel, settings):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.CLARION_ONION_ADDRESS = ONION
+
+    over_http = Client().get("/")  # rendered and stored by the public page cache
+    over_https = Client().get("/", HTTP_X_FORWARDED_PROTO="https")
+
+    assert "Onion-Location" not in over_http
+    assert over_https["Onion-Location"] == f"http://{ONION}/"
 
 
 def test_landing_page_explains_how_to_stay_safe_and_links_the_authorities_page(channel):

@@ -82,10 +82,6 @@ def test_the_checks_would_catch_a_weak_page(https_site, channel):
     } <= failed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The onion address shown as text, not a link, is another part of issue 11 §2 (deploy/tor helper).",
-)
 def test_the_onion_address_is_not_a_link_on_the_landing_page(https_site, channel):
     with override_settings(CLARION_ONION_ADDRESS="exampleonionaddressxyz.onion"):
         page = fetched(Client(), "/tip/")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.core.cache import cache, caches
 from django.db import connection
@@ -53,6 +55,56 @@ def test_a_change_made_by_another_process_is_seen_within_the_recheck_interval(ma
 
     # Then this process renders afresh
     assert caching.current_generation() == seen + 1
+
+
+def test_a_change_made_by_another_process_is_seen_when_the_next_second_of_the_clock_begins(
+    make_published_post, time_machine
+):
+    time_machine.move_to("2026-03-02 10:00:00.900", tick=False)
+    make_published_post(slug="overtime", title="Overtime went unpaid")
+    Client().get("/")
+    seen = caching.current_generation()
+    SiteSettings.objects.update(generation=F("generation") + 1)  # the worker publishes
+
+    time_machine.shift(0.05)
+    assert caching.current_generation() == seen  # the same second: the number read is kept
+    time_machine.shift(0.1)  # 10:00:01.050, long before GENERATION_RECHECK_SECONDS has passed
+
+    assert caching.current_generation() == seen + 1
+
+
+def test_a_proxy_may_keep_a_reader_page_until_the_end_of_the_current_second_only(make_published_post, time_machine):
+    # deploy/nginx keeps what X-Accel-Expires allows: to the end of the second the page's
+    # generation was read in, when a change committed before it is read by every process.
+    time_machine.move_to("2026-03-02 10:00:00.400", tick=False)
+    make_published_post(slug="overtime", title="Overtime went unpaid")
+    reader = Client()
+    second = int(time.time())
+
+    rendered = reader.get("/posts/overtime/")
+    time_machine.shift(1)
+    stored = reader.get("/posts/overtime/")
+
+    assert rendered["X-Accel-Expires"] == f"@{second}"
+    assert stored["X-Accel-Expires"] == f"@{second + 1}"
+
+
+def test_no_proxy_may_keep_a_page_this_cache_would_not(make_published_post, channel, reviewer_client):
+    from django.conf import settings
+
+    make_published_post(slug="overtime", title="Overtime went unpaid")
+    staff = Client()
+    staff.cookies[settings.SESSION_COOKIE_NAME] = "some-session"
+
+    for response in (
+        Client().get("/tip/"),
+        Client().get("/tip/send/safety/"),
+        reviewer_client.get("/staff/"),
+        staff.get("/posts/overtime/"),
+        Client().get("/posts/overtime/?utm_source=mail"),
+        Client().get("/posts/no-such-post/"),
+    ):
+        assert "X-Accel-Expires" not in response
 
 
 def test_a_page_that_sets_a_cookie_is_never_stored(rf):

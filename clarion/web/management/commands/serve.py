@@ -10,7 +10,8 @@ import sys
 import time
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
 
 from clarion import schedule
 from clarion.config import env_int, env_str
@@ -55,8 +56,19 @@ def gunicorn_command() -> list[str]:
 class Command(BaseCommand):
     help = "Serve Clarion: gunicorn on CLARION_BIND plus the background worker."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--no-collectstatic",
+            action="store_true",
+            help=_(
+                "Do not collect static files first: they were collected at installation, and the "
+                "install folder is read-only (deploy/systemd/clarion.service)."
+            ),
+        )
+
     def handle(self, *args: object, **options: object) -> None:
-        call_command("collectstatic", interactive=False, verbosity=0)
+        if not options["no_collectstatic"]:
+            call_command("collectstatic", interactive=False, verbosity=0)
         # A secret shared by the processes of this run only, in their memory (never on disk): it
         # seals approved posts for their scheduled time (clarion/publishing/embargo.py). A restart
         # makes a new one on purpose.
