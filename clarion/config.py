@@ -70,7 +70,13 @@ _declare(
     "EMAIL_URL without TLS, or a DATABASE_URL or CACHE_URL without TLS to another host than this machine.",
 )
 _declare("CLARION_EMAIL_FROM", "clarion@localhost", "Sender address of notification emails.")
-_declare("CLARION_SITE_URL", "http://127.0.0.1:8000", "The staff-facing address put in notification emails' links.")
+_declare(
+    "CLARION_SITE_URL",
+    None,
+    "The site's public address (https://tips.example.org), used wherever a full URL is written: notification "
+    "emails' links, Open Graph, JSON-LD, feeds, the sitemap, robots.txt, security.txt, rel=canonical. Unset: "
+    "each follows the address the request came to (checked against CLARION_ALLOWED_HOSTS). Set it in production.",
+)
 _declare(
     "CLARION_SOURCE_SESSION_SECONDS", "7200", "Idle timeout of a source's session after logging in with a receipt."
 )

@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Compresses reader pages only, whether rendered or cached (BREACH: clarion/publishing/compression.py).
+    "clarion.publishing.compression.ReaderPageGZipMiddleware",
     # Reader pages rendered earlier are answered here, before session, auth and CSRF work.
     "clarion.publishing.caching.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
