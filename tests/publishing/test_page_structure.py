@@ -211,3 +211,13 @@ def test_every_staff_page_has_a_description_ordered_headings_and_valid_times(
     } <= kinds, sorted(pages)
     problems = {path: page_problems(html, canonical=None) for path, html in pages.items()}
     assert {path: found for path, found in problems.items() if found} == {}
+
+
+def test_the_admin_pages_have_a_description_and_the_favicon_too():
+    person = make_editor("ada", ADMIN)
+
+    html = logged_in_client(person).get("/staff/admin/").content.decode()
+
+    page = outline(html)
+    assert page.icons == ["/static/clarion/favicon.svg"]
+    assert len(page.descriptions) == 1 and "Clarion site" in page.descriptions[0]
