@@ -250,6 +250,22 @@ def refuse_plaintext_cache(url: str, *, allow_plaintext: bool = False) -> None:
     )
 
 
+def site_address(value: str | None) -> str:
+    """Return CLARION_SITE_URL without its trailing slash ("" when unset); raise ConfigError if it is no address.
+
+    A value without a scheme, or with a query or fragment, would make every link written from it
+    (emails, feeds, Open Graph) silently wrong: refused at start instead.
+    """
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            f"CLARION_SITE_URL must be the site's address with its scheme, like https://tips.example.org, not {value!r}"
+        )
+    return value.rstrip("/")
+
+
 def data_dir() -> Path:
     """Return the data folder, created with mode 0700 if missing."""
     path = Path(env_required("CLARION_DATA_DIR"))
