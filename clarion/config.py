@@ -75,7 +75,13 @@ _declare(
     "EMAIL_URL without TLS, or a DATABASE_URL or CACHE_URL without TLS to another host than this machine.",
 )
 _declare("CLARION_EMAIL_FROM", "clarion@localhost", "Sender address of notification emails.")
-_declare("CLARION_SITE_URL", "http://127.0.0.1:8000", "The staff-facing address put in notification emails' links.")
+_declare(
+    "CLARION_SITE_URL",
+    None,
+    "The site's public address (https://tips.example.org), used wherever a full URL is written: notification "
+    "emails' links, Open Graph, JSON-LD, feeds, the sitemap, robots.txt, security.txt, rel=canonical. Unset: "
+    "each follows the address the request came to (checked against CLARION_ALLOWED_HOSTS). Set it in production.",
+)
 _declare(
     "CLARION_SOURCE_SESSION_SECONDS", "7200", "Idle timeout of a source's session after logging in with a receipt."
 )
@@ -247,6 +253,22 @@ def refuse_plaintext_cache(url: str, *, allow_plaintext: bool = False) -> None:
         "change rate-limit counters and cached pages. Use rediss:// (Redis over TLS). If the network is one you "
         "trust, set CLARION_ALLOW_PLAINTEXT=cache."
     )
+
+
+def site_address(value: str | None) -> str:
+    """Return CLARION_SITE_URL without its trailing slash ("" when unset); raise ConfigError if it is no address.
+
+    A value without a scheme, or with a query or fragment, would make every link written from it
+    (emails, feeds, Open Graph) silently wrong: refused at start instead.
+    """
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            f"CLARION_SITE_URL must be the site's address with its scheme, like https://tips.example.org, not {value!r}"
+        )
+    return value.rstrip("/")
 
 
 def data_dir() -> Path:

@@ -21,6 +21,7 @@ from clarion.config import (
     plaintext_links_allowed,
     refuse_plaintext_cache,
     refuse_plaintext_database,
+    site_address,
 )
 
 DATA_DIR = data_dir()
@@ -63,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Compresses reader pages only, whether rendered or cached (BREACH: clarion/publishing/compression.py).
+    "clarion.publishing.compression.ReaderPageGZipMiddleware",
     # Reader pages rendered earlier are answered here, before session, auth and CSRF work.
     "clarion.publishing.caching.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -154,7 +157,8 @@ else:
 # --- email notifications (never any content: docs/design.md) ------------------------------------------
 globals().update(email_settings(env_str("EMAIL_URL"), allow_plaintext="email" in _plaintext_allowed))
 DEFAULT_FROM_EMAIL = env_str("CLARION_EMAIL_FROM")
-CLARION_SITE_URL = (env_str("CLARION_SITE_URL") or "").rstrip("/")
+# The public address of every absolute URL; "" means each request's own (clarion/web/site_address.py).
+CLARION_SITE_URL = site_address(env_str("CLARION_SITE_URL"))
 
 # --- background jobs ---------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from clarion.publishing import rule_views
+from clarion.publishing import rule_views, site_files
 
 admin.site.site_header = "Clarion administration"
 
@@ -12,6 +12,9 @@ urlpatterns = [
     path("staff/posts/", include("clarion.publishing.urls_staff")),
     path("staff/publishing/rule/", rule_views.rule, name="publishing_rule"),
     path("staff/", include("clarion.accounts.urls")),
+    path("robots.txt", site_files.robots_txt, name="robots-txt"),
+    path("favicon.ico", site_files.favicon_ico, name="favicon-ico"),
+    path(".well-known/security.txt", site_files.security_txt, name="security-txt"),
     # The public site last: its patterns are the catch-all for reader pages.
     path("", include("clarion.publishing.urls_public")),
 ]

@@ -273,3 +273,12 @@ def test_any_address_off_this_machine_needs_tls_and_any_loopback_address_does_no
         else:
             with pytest.raises(config.ConfigError, match=f"CLARION_ALLOW_PLAINTEXT={link}"):
                 connect()
+
+
+def test_the_site_address_is_unset_or_a_full_address_and_anything_else_is_refused():
+    assert config.site_address(None) == ""
+    assert config.site_address("https://tips.example.org/") == "https://tips.example.org"
+    assert config.site_address("http://127.0.0.1:8102") == "http://127.0.0.1:8102"
+    for wrong in ("tips.example.org", "ftp://tips.example.org", "https://tips.example.org/?x=1", "https://"):
+        with pytest.raises(config.ConfigError, match="CLARION_SITE_URL"):
+            config.site_address(wrong)

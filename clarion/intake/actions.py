@@ -41,10 +41,16 @@ def derive_receipt(receipt: Receipt) -> ReceiptKeys:
         )
 
 
-def _notify_readers(event: Event, user_ids: list[int]) -> None:
-    """Queue a content-free email to the tip's readers once the transaction has committed."""
+def _notify_readers(event: Event, user_ids: list[int], site_url: str) -> None:
+    """Queue a content-free email to the tip's readers once the transaction has committed.
+
+    `site_url` is the address the source's request came to, for the link when CLARION_SITE_URL is unset.
+    The queued task's row keeps its arguments: with the setting made, the source's address (which
+    tells whether they came over the onion service) is not stored there at all.
+    """
+    site_url = "" if settings.CLARION_SITE_URL else site_url
     if user_ids:
-        transaction.on_commit(lambda: send_notice.enqueue(user_ids=user_ids, event=event.value))
+        transaction.on_commit(lambda: send_notice.enqueue(user_ids=user_ids, event=event.value, site_url=site_url))
 
 
 def _reader_wraps(tip: Tip, keys: TipKeys) -> list[KeyWrap]:
@@ -109,6 +115,7 @@ def do_submit_tip(
     message: str,
     uploads: Sequence[tuple[Question | None, EncryptedUpload]],
     form: FormToken,
+    site_url: str = "",
 ) -> Receipt:
     """Commit a new tip whose files are already encrypted in the store; return its receipt.
 
@@ -154,7 +161,7 @@ def do_submit_tip(
                 KeyWrap.objects.bulk_create(wraps)
                 TipFile.objects.bulk_create(files)
                 tip_submitted.send(sender=Tip, tip=tip)
-                _notify_readers(Event.NEW_TIP, [wrap.user_id for wrap in wraps if wrap.user_id])
+                _notify_readers(Event.NEW_TIP, [wrap.user_id for wrap in wraps if wrap.user_id], site_url)
         except IntegrityError:
             if SentForm.objects.filter(id=form.row_id).exists():
                 raise FormAlreadySent from None
@@ -234,12 +241,14 @@ def do_add_message(
     return msg
 
 
-def do_send_source_message(*, tip: Tip, message: str, uploads: Sequence[EncryptedUpload]) -> Message:
-    """Add a source's follow-up message and files to their tip, and tell its readers."""
+def do_send_source_message(
+    *, tip: Tip, message: str, uploads: Sequence[EncryptedUpload], site_url: str = ""
+) -> Message:
+    """Add a source's follow-up message and files to their tip, and tell its readers (links at `site_url`)."""
     with transaction.atomic():
         msg = do_add_message(tip=tip, author=Message.Author.SOURCE, message=message, uploads=uploads)
         readers = tip.key_wraps.filter(holder=KeyWrap.Holder.REVIEWER).values_list("user_id", flat=True)
-        _notify_readers(Event.SOURCE_MESSAGE, list(readers))
+        _notify_readers(Event.SOURCE_MESSAGE, list(readers), site_url)
     return msg
 
 

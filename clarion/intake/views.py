@@ -47,6 +47,7 @@ from clarion.intake.source_session import (
 from clarion.web import throttle
 from clarion.web.csrf import EXPIRED_FORM, cross_site_post, csrf_failed
 from clarion.web.decorators import source_page
+from clarion.web.site_address import site_url
 from clarion.web.uploads import FILES_NOT_KEPT, DiscardingUploadHandler, UploadLimits, drop_files, receive_upload_form
 
 BLANK_FORM_SECONDS = 600
@@ -168,6 +169,7 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
             message=form.cleaned_data["message"],
             uploads=form.uploads(),
             form=token,
+            site_url=site_url(request),
         )
     except FormAlreadySent:
         # Posted twice at once: the other post committed the tip; this one's files go.
@@ -307,7 +309,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
         return _render_inbox(request, access, form, problems=problems, notice=str(FILES_NOT_KEPT), status=400)
     try:
         do_send_source_message(
-            tip=access.tip, message=form.cleaned_data["message"], uploads=form.cleaned_data.get("attachments", [])
+            tip=access.tip,
+            message=form.cleaned_data["message"],
+            uploads=form.cleaned_data.get("attachments", []),
+            site_url=site_url(request),
         )
     except Exception:
         report.discard(blob_store())

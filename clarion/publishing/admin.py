@@ -19,7 +19,7 @@ from clarion.web.staff_request import staff_user
 
 @admin.register(SiteSettings)
 class SiteSettingsAdmin(admin.ModelAdmin):
-    fields = ["require_second_editor", "deny_list", "corrections_policy", "sourcing_policy"]
+    fields = ["require_second_editor", "deny_list", "corrections_policy", "sourcing_policy", "security_contact"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not SiteSettings.objects.exists()

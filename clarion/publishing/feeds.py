@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from typing import Any
 
 from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
 
 from clarion.accounts.models import Organisation
 from clarion.publishing.models import Post
+from clarion.web.site_address import site_url
 
 FEED_SIZE = 20
 
 
 class LatestPostsFeed(Feed):
-    """The latest reports, open letters and updates; a retraction shows as such."""
+    """The latest reports, open letters and updates; a retraction shows as such.
+
+    Every link and id is a full URL at the site's address (clarion/web/site_address.py): Atom
+    entry ids must be IRIs, and a reader's feed program resolves nothing against a page.
+    """
+
+    base = ""
+
+    def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # One Feed object serves every thread of a worker: the address goes on a copy per request.
+        feed = copy.copy(self)
+        feed.base = site_url(request)
+        return Feed.__call__(feed, request, *args, **kwargs)
 
     def get_object(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Organisation:
         return Organisation.current()
@@ -27,7 +42,7 @@ class LatestPostsFeed(Feed):
         return obj.name
 
     def description(self, obj: Organisation) -> str:
-        return obj.mission or f"Reports and open letters from {obj.name}."
+        return obj.mission or _("Reports and open letters from %(name)s.") % {"name": obj.name}
 
     subtitle = description
 
@@ -35,17 +50,17 @@ class LatestPostsFeed(Feed):
         return obj.name
 
     def link(self) -> str:
-        return reverse("publishing:home")
+        return self.base + reverse("publishing:home")
 
     def feed_url(self) -> str:
-        return reverse("publishing:feed-rss")
+        return self.base + reverse("publishing:feed-rss")
 
     def items(self) -> QuerySet[Post]:
         return Post.objects.listed().select_related("published_revision", "category", "byline_editor")[:FEED_SIZE]
 
     def item_title(self, item: Post) -> str:
         title = item.published_revision.title  # type: ignore[union-attr]  # a listed post is published
-        return f"Retracted: {title}" if item.is_retracted else title
+        return _("Retracted: %(title)s") % {"title": title} if item.is_retracted else title
 
     def item_description(self, item: Post) -> str:
         if item.is_retracted:
@@ -53,10 +68,11 @@ class LatestPostsFeed(Feed):
         return item.published_revision.summary  # type: ignore[union-attr]  # a listed post is published
 
     def item_link(self, item: Post) -> str:
-        return item.get_absolute_url()
+        return self.base + item.get_absolute_url()
 
     def item_guid(self, item: Post) -> str:
-        return f"{reverse('publishing:home')}#post-{item.pk}"
+        # By number, not by address: an entry keeps its id when its slug is changed.
+        return f"{self.base}{reverse('publishing:home')}#post-{item.pk}"
 
     item_guid_is_permalink = False
 
@@ -77,4 +93,4 @@ class LatestPostsAtomFeed(LatestPostsFeed):
     feed_type = Atom1Feed
 
     def feed_url(self) -> str:
-        return reverse("publishing:feed-atom")
+        return self.base + reverse("publishing:feed-atom")

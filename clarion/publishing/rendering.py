@@ -48,12 +48,17 @@ def media_written_in(text: str) -> set[str]:
 
 
 def _adjust(tokens: list[Token], media: Mapping[str, str]) -> list[Token]:
-    """Shift headings one level down (the post title is the page's only h1), point images of the
-    revision's own files at where they are served, and turn every other image into its alt text,
-    before any HTML exists."""
+    """Shift headings one level down (the post title is the page's only h1) and never more than one
+    level below the one before (no skipped level, which screen-reader users navigate by), point
+    images of the revision's own files at where they are served, and turn every other image into
+    its alt text, before any HTML exists."""
+    previous = 1
     for token in tokens:
-        if token.type in ("heading_open", "heading_close"):
-            token.tag = f"h{min(int(token.tag[1]) + 1, 6)}"
+        if token.type == "heading_open":
+            previous = min(int(token.tag[1]) + 1, previous + 1, 6)
+            token.tag = f"h{previous}"
+        elif token.type == "heading_close":
+            token.tag = f"h{previous}"
         for index, child in enumerate(token.children or []):
             if child.type != "image":
                 continue

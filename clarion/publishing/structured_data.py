@@ -10,20 +10,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
+from django.templatetags.static import static
 
 from clarion.accounts.models import Organisation
 from clarion.publishing.models import Media, Post, PublishedMedia, SiteSettings
+from clarion.web.site_address import absolute_url as absolute
+from clarion.web.times import machine_time
+
+# The site's logo, for search engines (Google's Article: publisher.logo) and as the image of a
+# post that has none of its own.
+LOGO = "clarion/logo.png"
+LOGO_SIZE = 512
 
 
-def site_url(request: HttpRequest) -> str:
-    """Return the site's address: CLARION_SITE_URL when set, else the one this request came to."""
-    return settings.CLARION_SITE_URL or request.build_absolute_uri("/").rstrip("/")
-
-
-def absolute(request: HttpRequest, path: str) -> str:
-    return site_url(request) + path
+def logo(request: HttpRequest) -> dict[str, Any]:
+    """Return the site's logo as a schema.org ImageObject."""
+    return {"@type": "ImageObject", "url": absolute(request, static(LOGO)), "width": LOGO_SIZE, "height": LOGO_SIZE}
 
 
 def organisation(request: HttpRequest, *, site: SiteSettings) -> dict[str, Any]:
@@ -34,6 +37,7 @@ def organisation(request: HttpRequest, *, site: SiteSettings) -> dict[str, Any]:
         "@type": "NewsMediaOrganization",
         "name": org.name,
         "url": absolute(request, "/"),
+        "logo": logo(request),
     }
     if org.mission:
         data["description"] = org.mission
@@ -49,10 +53,12 @@ def published_media(post: Post) -> list[PublishedMedia]:
     return list(PublishedMedia.objects.filter(revision_id=post.published_revision_id).select_related("media"))  # type: ignore[misc]  # None matches no row
 
 
-def _author(post: Post, org_name: str) -> dict[str, str]:
+def _author(request: HttpRequest, post: Post, org_name: str) -> dict[str, str]:
+    """Return the post's author with a URL (Google's Article asks for one): a byline has no page of
+    its own, so a person's URL is the site that published them."""
     if post.byline:
-        return {"@type": "Person", "name": post.byline}
-    return {"@type": "Organization", "name": org_name}
+        return {"@type": "Person", "name": post.byline, "url": absolute(request, "/")}
+    return {"@type": "Organization", "name": org_name, "url": absolute(request, "/")}
 
 
 def article(request: HttpRequest, post: Post) -> dict[str, Any]:
@@ -70,10 +76,15 @@ def article(request: HttpRequest, post: Post) -> dict[str, Any]:
         "headline": revision.title[:110],
         "url": url,
         "mainEntityOfPage": url,
-        "datePublished": post.first_published_at.isoformat(),
-        "dateModified": (post.public_updated_at or post.first_published_at).isoformat(),
-        "author": _author(post, org_name),
-        "publisher": {"@type": "NewsMediaOrganization", "name": org_name, "url": absolute(request, "/")},
+        "datePublished": machine_time(post.first_published_at),
+        "dateModified": machine_time(post.public_updated_at or post.first_published_at),
+        "author": _author(request, post, org_name),
+        "publisher": {
+            "@type": "NewsMediaOrganization",
+            "name": org_name,
+            "url": absolute(request, "/"),
+            "logo": logo(request),
+        },
     }
     if revision.summary:
         data["description"] = revision.summary
@@ -85,10 +96,10 @@ def article(request: HttpRequest, post: Post) -> dict[str, Any]:
         if withdrawn
         else [absolute(request, m.get_absolute_url()) for m in published_media(post) if m.kind == Media.Kind.IMAGE]
     )
-    if images:
-        data["image"] = images
+    # Google's Article asks for an image: a post without one of its own shows the site's logo.
+    data["image"] = images or [absolute(request, static(LOGO))]
     corrections = [
-        {"@type": "CorrectionComment", "text": c.text, "datePublished": c.published_at.isoformat()}
+        {"@type": "CorrectionComment", "text": c.text, "datePublished": machine_time(c.published_at)}
         for c in post.corrections.all()
     ]
     if post.is_retracted:
@@ -97,7 +108,7 @@ def article(request: HttpRequest, post: Post) -> dict[str, Any]:
             {
                 "@type": "CorrectionComment",
                 "text": f"Retracted: {post.retraction_notice}",
-                "datePublished": post.retracted_at.isoformat() if post.retracted_at else "",
+                "datePublished": machine_time(post.retracted_at) if post.retracted_at else "",
             }
         )
     if corrections:
@@ -126,7 +137,7 @@ def open_graph(request: HttpRequest, post: Post) -> list[tuple[str, str]]:
         if image.alt_text:
             tags.append(("og:image:alt", image.alt_text))
     if post.kind != Post.Kind.PAGE and post.first_published_at:
-        tags.append(("article:published_time", post.first_published_at.isoformat()))
+        tags.append(("article:published_time", machine_time(post.first_published_at)))
         if post.public_updated_at:
-            tags.append(("article:modified_time", post.public_updated_at.isoformat()))
+            tags.append(("article:modified_time", machine_time(post.public_updated_at)))
     return tags

@@ -18,8 +18,10 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.template import loader
 from django.utils.cache import add_never_cache_headers
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -120,9 +122,13 @@ def _archive(request: HttpRequest, posts: QuerySet[Post], *, heading: str, intro
 
 
 KIND_ARCHIVES = {
-    "reports": (Post.Kind.REPORT, "Reports", "Findings backed by what insiders told us, checked before publication."),
-    "letters": (Post.Kind.LETTER, "Open letters", ""),
-    "updates": (Post.Kind.UPDATE, "Updates", ""),
+    "reports": (
+        Post.Kind.REPORT,
+        gettext_lazy("Reports"),
+        gettext_lazy("Findings backed by what insiders told us, checked before publication."),
+    ),
+    "letters": (Post.Kind.LETTER, gettext_lazy("Open letters"), ""),
+    "updates": (Post.Kind.UPDATE, gettext_lazy("Updates"), ""),
 }
 
 
@@ -130,7 +136,7 @@ KIND_ARCHIVES = {
 @public_page
 def kind_archive(request: HttpRequest, kind: str) -> HttpResponse:
     post_kind, heading, intro = KIND_ARCHIVES[kind]
-    return _archive(request, _public_posts().filter(kind=post_kind), heading=heading, intro=intro)
+    return _archive(request, _public_posts().filter(kind=post_kind), heading=str(heading), intro=str(intro))
 
 
 @require_safe
@@ -148,7 +154,7 @@ def tag_archive(request: HttpRequest, slug: str) -> HttpResponse:
     tag = Tag.objects.filter(slug=slug).first()
     if tag is None:
         raise Http404("No such tag.")
-    return _archive(request, _public_posts().filter(tags=tag), heading=f"Tagged “{tag.name}”")
+    return _archive(request, _public_posts().filter(tags=tag), heading=_("Tagged “%(tag)s”") % {"tag": tag.name})
 
 
 @require_safe
@@ -163,7 +169,7 @@ def month_archive(request: HttpRequest, year: int, month: int) -> HttpResponse:
     posts = _public_posts().filter(first_published_at__gte=start, first_published_at__lt=end)
     if not posts.exists():
         raise Http404("Nothing was published that month.")
-    return _archive(request, posts, heading=f"Published in {start:%B %Y}")
+    return _archive(request, posts, heading=_("Published in %(month)s") % {"month": date_format(start, "F Y")})
 
 
 @require_safe

@@ -36,6 +36,12 @@ def test_headings_move_down_a_level_under_the_posts_own_title():
     assert render_markdown("# A\n\n## B") == "<h2>A</h2>\n<h3>B</h3>\n"
 
 
+def test_headings_never_skip_a_level_whatever_the_markdown_says():
+    # An author who starts at ### or jumps from # to #### would leave screen-reader users, who move
+    # through a page by its headings, a level with nothing in it.
+    assert render_markdown("### A\n\n##### B\n\n# C") == "<h2>A</h2>\n<h3>B</h3>\n<h2>C</h2>\n"
+
+
 def test_an_outside_image_becomes_its_description():
     assert render_markdown("![the yard](https://tracker.example/yard.jpg)") == "<p>the yard</p>\n"
 

@@ -20,6 +20,7 @@ from PIL import Image
 
 from clarion import vault
 from clarion.intake.models import TipFile
+from clarion.publishing.models import SiteSettings
 from tests.support.headers import charset_problems, header
 from tests.support.people import browser_client
 from tests.support.publishing import approve, create_post, submit_for_review
@@ -59,6 +60,7 @@ def responses(
     """Return one response of every kind, by what it is."""
     reader = Client()
     make_published_post(slug="overtime", title="Overtime went unpaid")
+    SiteSettings.objects.update(security_contact="security@council.example")
     media_url, staff_media_url = published_media_url(editor_client, second_editor_client)
     sent = send_tip(channel)
     tip_file = TipFile.objects.get(tip=sent.tip)
@@ -79,7 +81,9 @@ def responses(
         "health check": reader.get("/health/"),
         "stylesheet": reader.get("/static/clarion/clarion.css"),
         "published image": reader.get(media_url),
-        "robots.txt (none: not found)": reader.get("/robots.txt"),
+        "robots.txt": reader.get("/robots.txt"),
+        "favicon.ico": reader.get("/favicon.ico"),
+        "security.txt": reader.get("/.well-known/security.txt"),
         "missing page": reader.get("/no-such-page/"),
         "a POST to a reader page (not allowed)": reader.post("/"),
         # the source's pages
@@ -123,7 +127,6 @@ def test_each_kind_of_response_was_what_the_crawl_meant_to_reach(responses):
     # The crawl above proves something only if each request reached the page it names.
     statuses = {what: response.status_code for what, response in responses.items()}
     expected_not_200 = {
-        "robots.txt (none: not found)": 404,
         "missing page": 404,
         "a POST to a reader page (not allowed)": 405,
         "a form without its CSRF token": 403,

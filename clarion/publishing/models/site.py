@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -55,6 +57,15 @@ class SiteSettings(models.Model):
         limit_choices_to={"kind": "page"},
         help_text=_("A page."),
     )
+    security_contact = models.CharField(
+        _("security contact"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Where to report a security problem in this site: an email address or an https:// address. "
+            "Published in /.well-known/security.txt (RFC 9116); empty, that file is not served."
+        ),
+    )
     # Bumped whenever anything public changes; every process drops its cached pages when it
     # sees a new value (clarion/publishing/caching.py), including the background worker's
     # scheduled publications.
@@ -66,6 +77,29 @@ class SiteSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("Publishing settings"))
+
+    def clean(self) -> None:
+        self.security_contact = self.security_contact.strip()
+        if self.security_contact and self.security_contact_uri() == "":
+            raise ValidationError(
+                {"security_contact": _("Give an email address or an address that starts with https://.")}
+            )
+
+    def security_contact_uri(self) -> str:
+        """Return the security contact as security.txt's Contact takes it (mailto: or https:), or ""."""
+        contact = self.security_contact.strip()
+        address = contact.removeprefix("mailto:")
+        try:
+            EmailValidator()(address)
+        except ValidationError:
+            pass
+        else:
+            return f"mailto:{address}"
+        try:
+            URLValidator(schemes=["https"])(contact)
+        except ValidationError:
+            return ""
+        return contact
 
     @classmethod
     def current(cls) -> SiteSettings:
