@@ -32,6 +32,7 @@ def run_setup(data_dir: Path, *args: str, database_url: str | None = None) -> su
     )
 
 
+@pytest.mark.live_server_process
 def test_setup_on_an_empty_server_names_the_organisation_and_its_first_admin_enrols(tmp_path):
     # Given an empty server folder, set up with the address the server will answer on
     server = LiveServer(tmp_path)
