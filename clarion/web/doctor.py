@@ -27,6 +27,7 @@ from typing import Literal
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clarion.config import env_int, env_str
@@ -308,7 +309,7 @@ def checks() -> list[Finding]:
         check_site_answers(site_url),
         check_shared_cache(),
         check_mail(),
-        check_backup(datetime.now(UTC)),
+        check_backup(timezone.now()),
         check_data_folder(),
         check_migrations(),
         check_clock(),

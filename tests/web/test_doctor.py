@@ -161,6 +161,7 @@ def test_an_old_backup_is_a_warning_then_a_failure(settings, tmp_path):
     assert lost["status"] == "failure"
 
 
+@pytest.mark.live_server_process
 def test_the_text_report_says_what_and_how_and_a_database_behind_the_code_fails(tmp_path):
     # Given a real data folder whose database lacks this version's last migration
     server = LiveServer(tmp_path)

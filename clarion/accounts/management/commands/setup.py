@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,6 +16,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clarion.accounts.actions import AccountError, do_create_invitation, do_set_up_organisation
@@ -199,7 +199,7 @@ class Command(BaseCommand):
 
     def _write_env_file(self, path: Path, lines: list[str]) -> None:
         """Write the environment file readable by Clarion's user alone: it may hold database and mail passwords."""
-        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        stamp = timezone.now().strftime("%Y-%m-%d %H:%M UTC")
         text = "\n".join(
             [
                 f"# Written by `python -m clarion setup` on {stamp}. systemd reads it (EnvironmentFile=);",
