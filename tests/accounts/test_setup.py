@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pty
 import stat
 import subprocess
 import sys
@@ -144,3 +145,35 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_set_up(tmp_path, a
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "clarion.env").exists()
     assert not (tmp_path / "clarion.sqlite3").exists()
+
+
+def test_in_a_terminal_without_flags_setup_asks_for_each_answer(tmp_path):
+    # Given setup started in a terminal with no flags, and a person typing the answers
+    terminal, its_end = pty.openpty()
+    env = {**os.environ, "CLARION_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    env.pop("DATABASE_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "clarion", "setup"], stdin=its_end, stdout=its_end, stderr=its_end, env=env, cwd=REPO
+    )
+    os.close(its_end)
+    # (the empty third line takes the default language)
+    os.write(terminal, b"Riverside Workers' Council\nhttps://tips.example.org\n\n")
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(terminal, 4096)
+        except OSError:  # the terminal closes when setup exits
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(terminal)
+
+    # Then it asked each question, and set up the site with the answers
+    assert process.wait(timeout=120) == 0, shown.decode(errors="replace")
+    text = shown.decode()
+    assert "Organisation name:" in text
+    assert "Public address (https://…):" in text
+    assert "Languages, comma-separated [en]:" in text
+    assert "Riverside Workers' Council is set up (languages: en)." in text
+    assert "CLARION_SITE_URL='https://tips.example.org'" in (tmp_path / "clarion.env").read_text().splitlines()

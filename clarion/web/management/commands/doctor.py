@@ -9,7 +9,12 @@ from django.utils.translation import gettext as _
 
 from clarion.web.doctor import as_json, run_checks
 
-MARKS = {"ok": "ok     ", "warning": "WARNING", "failure": "FAILURE"}
+
+def marks() -> dict[str, str]:
+    """Return each status as the report shows it, in the operator's language, padded to one width."""
+    words = {"ok": _("ok"), "warning": _("WARNING"), "failure": _("FAILURE")}
+    width = max(len(word) for word in words.values())
+    return {status: word.ljust(width) for status, word in words.items()}
 
 
 class Command(BaseCommand):
@@ -22,13 +27,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         findings = run_checks()
+        shown = marks()
         if options["json"]:
             self.stdout.write(as_json(findings))
         else:
             for finding in findings:
-                self.stdout.write(f"{MARKS[finding.status]}  {finding.name}: {finding.message}")
+                self.stdout.write(f"{shown[finding.status]}  {finding.name}: {finding.message}")
                 if finding.fix and finding.status != "ok":
-                    self.stdout.write("           " + _("Fix: %(fix)s") % {"fix": finding.fix})
+                    self.stdout.write(" " * (len(shown["ok"]) + 2) + _("Fix: %(fix)s") % {"fix": finding.fix})
         failures = sum(1 for finding in findings if finding.status == "failure")
         if failures:
             if not options["json"]:
