@@ -156,8 +156,8 @@ def test_in_a_terminal_without_flags_setup_asks_for_each_answer(tmp_path):
         [sys.executable, "-m", "clarion", "setup"], stdin=its_end, stdout=its_end, stderr=its_end, env=env, cwd=REPO
     )
     os.close(its_end)
-    # (the empty third line takes the default language)
-    os.write(terminal, b"Riverside Workers' Council\nhttps://tips.example.org\n\n")
+    # (an empty name first, which is refused and asked again; the empty last line takes the default language)
+    os.write(terminal, b"\nRiverside Workers' Council\nhttps://tips.example.org\n\n")
     shown = b""
     while True:
         try:
@@ -172,7 +172,8 @@ def test_in_a_terminal_without_flags_setup_asks_for_each_answer(tmp_path):
     # Then it asked each question, and set up the site with the answers
     assert process.wait(timeout=120) == 0, shown.decode(errors="replace")
     text = shown.decode()
-    assert "Organisation name:" in text
+    assert text.count("Organisation name:") == 2
+    assert "--name: the organisation's name is empty" in text
     assert "Public address (https://…):" in text
     assert "Languages, comma-separated [en]:" in text
     assert "Riverside Workers' Council is set up (languages: en)." in text

@@ -9,24 +9,28 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clarion.accounts.actions import AccountError, do_create_invitation, do_set_up_organisation
-from clarion.accounts.models import Organisation
+from clarion.accounts.models import Invitation, Organisation
 from clarion.accounts.roles import ADMIN, EDITOR, REVIEWER
 from clarion.config import VARIABLES, is_this_machine
 
 # What the service needs beyond what setup decides: carried over from the environment setup ran
 # in (the same database, mail server and cache), so that the service and setup agree.
 CARRIED_OVER = ("DATABASE_URL", "CACHE_URL", "EMAIL_URL", "CLARION_EMAIL_FROM", "CLARION_ONION_ADDRESS", "CLARION_BIND")
+
+T = TypeVar("T")
 
 SECRET_URLS = {"DATABASE_URL", "CACHE_URL", "EMAIL_URL"}
 
@@ -130,12 +134,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         interactive = sys.stdin.isatty()
-        name = check_name(self._value(options["name"], "--name", _("Organisation name"), interactive))
-        site_url = check_site_url(
-            self._value(options["site_url"], "--site-url", _("Public address (https://…)"), interactive)
+        name = self._answer(options["name"], "--name", _("Organisation name"), check_name, interactive)
+        site_url = self._answer(
+            options["site_url"], "--site-url", _("Public address (https://…)"), check_site_url, interactive
         )
-        languages = check_languages(
-            self._value(options["languages"], "--languages", _("Languages, comma-separated"), interactive, "en")
+        languages = self._answer(
+            options["languages"], "--languages", _("Languages, comma-separated"), check_languages, interactive, "en"
         )
         env_file = Path(options["env_file"] or settings.DATA_DIR / "clarion.env")
         lines = environment(site_url)
@@ -155,11 +159,19 @@ class Command(BaseCommand):
             raise CommandError(
                 _("%(path)s exists already. Nothing was changed. To replace it: setup --update.") % {"path": env_file}
             )
+        invitation: tuple[Invitation, str] | None = None
         try:
-            do_set_up_organisation(name=name, languages=languages, replace=options["update"])
+            # One transaction: a failure leaves no organisation without its first admin's invitation,
+            # and no database change without the environment file that goes with it.
+            with transaction.atomic():
+                do_set_up_organisation(name=name, languages=languages, replace=options["update"])
+                if existing is None:
+                    invitation = do_create_invitation(
+                        actor=None, roles=[ADMIN, REVIEWER, EDITOR], email=options["admin_email"]
+                    )
+                self._write_env_file(env_file, lines)
         except AccountError as error:
             raise CommandError(str(error)) from None
-        self._write_env_file(env_file, lines)
         self.stdout.write(
             self.style.SUCCESS(
                 _("%(name)s is set up (languages: %(languages)s).") % {"name": name, "languages": ",".join(languages)}
@@ -172,30 +184,45 @@ class Command(BaseCommand):
             variable = line.split("=", 1)[0]
             # URLs with passwords stay in the file, off the screen and the terminal's scrollback.
             self.stdout.write(f"  {variable}=…" if variable in SECRET_URLS else f"  {line}")
-        if existing is None:
-            invitation, code = do_create_invitation(
-                actor=None, roles=[ADMIN, REVIEWER, EDITOR], email=options["admin_email"]
-            )
+        if invitation is not None:
+            invited, code = invitation
             self.stdout.write(
                 _(
                     "The first admin (also reviewer and editor) enrols at %(url)s/staff/enrol/ with this code, "
                     "valid until %(until)s UTC. It is shown only now:"
                 )
-                % {"url": site_url, "until": f"{invitation.expires_at:%Y-%m-%d %H:%M}"}
+                % {"url": site_url, "until": f"{invited.expires_at:%Y-%m-%d %H:%M}"}
             )
             self.stdout.write(code)
         self.stdout.write(_("Next: python -m clarion doctor, then start the service (docs/deploy.md)."))
 
-    def _value(self, given: str | None, flag: str, question: str, interactive: bool, default: str = "") -> str:
-        """Return a flag's value, or ask for it in a terminal; refuse, naming the flag, when neither."""
+    def _answer(
+        self,
+        given: str | None,
+        flag: str,
+        question: str,
+        check: Callable[[str], T],
+        interactive: bool,
+        default: str = "",
+    ) -> T:
+        """Return a flag's checked value, or ask in a terminal until the answer passes its check.
+
+        Without a terminal and without the flag, refuse, naming the flag.
+        """
         if given is not None:
-            return given
-        if interactive:
-            prompt = f"{question} [{default}]: " if default else f"{question}: "
-            return input(prompt) or default
-        if default:
-            return default
-        raise CommandError(_("%(flag)s is missing: give it, or run setup in a terminal to be asked.") % {"flag": flag})
+            return check(given)
+        if not interactive:
+            if default:
+                return check(default)
+            raise CommandError(
+                _("%(flag)s is missing: give it, or run setup in a terminal to be asked.") % {"flag": flag}
+            )
+        prompt = f"{question} [{default}]: " if default else f"{question}: "
+        while True:
+            try:
+                return check(input(prompt) or default)
+            except CommandError as problem:
+                self.stderr.write(str(problem))
 
     def _write_env_file(self, path: Path, lines: list[str]) -> None:
         """Write the environment file readable by Clarion's user alone: it may hold database and mail passwords."""
