@@ -14,6 +14,7 @@ import importlib.util
 import json
 import os
 import shutil
+import smtplib
 import stat
 import subprocess
 import urllib.error
@@ -27,6 +28,7 @@ from typing import Literal
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
+from django.core.mail import get_connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -202,7 +204,23 @@ def check_mail() -> Finding:
             _("Mail to %(host)s goes without TLS (CLARION_ALLOW_PLAINTEXT=email).") % {"host": settings.EMAIL_HOST},
             _("Use smtps:// or ?tls=true unless the mail server is on this machine."),
         )
-    return ok("mail", _("Notifications go to %(host)s over TLS.") % {"host": settings.EMAIL_HOST})
+    # Connect and log in as a notification would: a wrong password or certificate shows here,
+    # not as a tip nobody hears of.
+    connection = get_connection(timeout=SITE_TIMEOUT_SECONDS)
+    try:
+        connection.open()
+    except (OSError, smtplib.SMTPException) as error:
+        return failure(
+            "mail",
+            _("The mail server %(host)s cannot be reached over TLS or refuses the login: %(error)s.")
+            % {"host": settings.EMAIL_HOST, "error": error},
+            _("Check EMAIL_URL's host, port, user and password, and the server's certificate."),
+        )
+    finally:
+        connection.close()
+    return ok(
+        "mail", _("Notifications go to %(host)s over TLS (connected and logged in).") % {"host": settings.EMAIL_HOST}
+    )
 
 
 def check_backup(now: datetime) -> Finding:

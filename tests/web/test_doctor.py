@@ -14,12 +14,14 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.core.management import call_command
 
 from clarion import vault
 from clarion.accounts.models import Organisation
 from clarion.intake.models import Channel
 from tests.support.live import REPO, LiveServer, free_port
+from tests.support.smtp import Mailbox
 from tests.support.tools import require_tool
 
 pytestmark = pytest.mark.django_db
@@ -51,17 +53,36 @@ def write_backup_marker(folder: Path, finished: datetime) -> None:
 
 
 @pytest.fixture
-def https_site(tmp_path, monkeypatch) -> Iterator[str]:
-    """Serve https://localhost:<port>/ with a certificate this process (alone) trusts."""
-    openssl = require_tool("openssl", "the doctor's check of the public address needs a TLS server")
+def certificate(tmp_path, monkeypatch) -> tuple[Path, Path]:
+    """Make a certificate for localhost and 127.0.0.1 that this process (alone) trusts; return it and its key."""
+    openssl = require_tool("openssl", "the doctor's checks of the address and mail server need TLS servers")
     cert, key = tmp_path / "site.crt", tmp_path / "site.key"
     subprocess.run(
         [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"]
-        + ["-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+        + ["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
         check=True,
         capture_output=True,
     )
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    return cert, key
+
+
+@pytest.fixture
+def smtp_with_starttls(certificate) -> Iterator[int]:
+    """Run a real SMTP server that requires STARTTLS; return its port."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    port = free_port()
+    controller = Controller(Mailbox(), hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True)
+    controller.start()
+    yield port
+    controller.stop()
+
+
+@pytest.fixture
+def https_site(certificate) -> Iterator[str]:
+    """Serve https://localhost:<port>/ with the trusted certificate."""
+    cert, key = certificate
 
     class Page(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
@@ -83,7 +104,7 @@ def https_site(tmp_path, monkeypatch) -> Iterator[str]:
     server.shutdown()
 
 
-def test_a_good_production_set_up_passes(settings, tmp_path, monkeypatch, https_site):
+def test_a_good_production_set_up_passes(settings, tmp_path, monkeypatch, https_site, smtp_with_starttls):
     # Given: debug off, HTTPS, an address that answers, one worker, mail over TLS, an offline key,
     # a backup of an hour ago, a private data folder, room on disk, the schema up to date
     data = private_folder(tmp_path / "data")
@@ -93,7 +114,8 @@ def test_a_good_production_set_up_passes(settings, tmp_path, monkeypatch, https_
     settings.DATA_DIR = data
     settings.CLARION_SITE_URL = https_site
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_USE_SSL, settings.EMAIL_USE_TLS = "mail.example.org", True, False
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp_with_starttls
+    settings.EMAIL_USE_SSL, settings.EMAIL_USE_TLS = False, True
     monkeypatch.setenv("CLARION_WEB_WORKERS", "1")
     Organisation.objects.create(name="Riverside", offline_public_key=vault.generate_keypair().recipient)
     Channel.objects.create(name="Safety", slug="safety", description="d", daily_byte_budget=1024**2)
@@ -145,6 +167,22 @@ def test_a_bad_set_up_fails_naming_each_problem_and_its_fix(settings, tmp_path, 
         assert results[name]["status"] == "failure", results[name]
         assert message in results[name]["message"], results[name]
         assert fix in results[name]["fix"], results[name]
+
+
+def test_a_mail_server_that_does_not_answer_over_tls_fails(settings, smtp_with_starttls):
+    # Given mail settings with TLS, towards a port where no mail server listens
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+    settings.EMAIL_USE_SSL, settings.EMAIL_USE_TLS = False, True
+    unreachable = findings(doctor("--json")[1])["mail"]
+    # And towards a real server, expecting implicit TLS where it speaks STARTTLS
+    settings.EMAIL_PORT, settings.EMAIL_USE_SSL, settings.EMAIL_USE_TLS = smtp_with_starttls, True, False
+    wrong_tls = findings(doctor("--json")[1])["mail"]
+
+    for finding in (unreachable, wrong_tls):
+        assert finding["status"] == "failure", finding
+        assert "cannot be reached over TLS or refuses the login" in finding["message"]
+        assert "EMAIL_URL" in finding["fix"]
 
 
 def test_an_old_backup_is_a_warning_then_a_failure(settings, tmp_path):
