@@ -161,6 +161,24 @@ def check_site_answers(site_url: str) -> Finding:
     return ok("site_url", _("%(url)s answers (HTTP %(status)d).") % {"url": site_url, "status": status})
 
 
+def check_onion() -> Finding:
+    onion = settings.CLARION_ONION_ADDRESS
+    if not onion:
+        return warning(
+            "onion",
+            _("No onion address (CLARION_ONION_ADDRESS): sources cannot reach the tip line through Tor alone."),
+            _("Set up the onion service (deploy/tor/torrc, docs/deploy.md) and set CLARION_ONION_ADDRESS."),
+        )
+    if onion not in settings.ALLOWED_HOSTS:
+        return failure(
+            "onion",
+            _("%(onion)s is not in CLARION_ALLOWED_HOSTS: every request through Tor is refused (HTTP 400).")
+            % {"onion": onion},
+            _("Add it: CLARION_ALLOWED_HOSTS=your-host,%(onion)s") % {"onion": onion},
+        )
+    return ok("onion", _("The onion address %(onion)s is served.") % {"onion": onion})
+
+
 def check_shared_cache() -> Finding:
     workers = env_int("CLARION_WEB_WORKERS")
     backend = settings.CACHES["default"]["BACKEND"]
@@ -325,6 +343,7 @@ def checks() -> list[Finding]:
         check_debug(),
         check_https(site_url),
         check_site_answers(site_url),
+        check_onion(),
         check_shared_cache(),
         check_mail(),
         check_backup(timezone.now()),

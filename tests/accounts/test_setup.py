@@ -14,14 +14,14 @@ import pytest
 from tests.support.live import REPO, LiveServer
 from tests.support.staff import StaffClient
 
+ONION = "a" * 56 + ".onion"
 VALID = ["--name", "Riverside Workers' Council", "--site-url", "https://tips.example.org", "--languages", "en,fr"]
 
 
-def run_setup(data_dir: Path, *args: str, database_url: str | None = None) -> subprocess.CompletedProcess[str]:
+def run_setup(data_dir: Path, *args: str, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CLARION_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "tests.settings"}
     env.pop("DATABASE_URL", None)
-    if database_url:
-        env["DATABASE_URL"] = database_url
+    env.update(extra_env or {})
     return subprocess.run(
         [sys.executable, "-m", "clarion", "setup", *args],
         env=env,
@@ -76,15 +76,18 @@ def test_setup_on_an_empty_server_names_the_organisation_and_its_first_admin_enr
 
 
 def test_setup_writes_the_service_environment_and_a_second_run_changes_nothing_without_update(tmp_path):
-    # Given a site set up once
-    first = run_setup(tmp_path, *VALID)
+    # Given a site set up once, with an onion service
+    first = run_setup(tmp_path, *VALID, extra_env={"CLARION_ONION_ADDRESS": ONION, "CLARION_BIND": "127.0.0.1:8123"})
     assert first.returncode == 0, first.stderr
     env_file = tmp_path / "clarion.env"
     lines = env_file.read_text().splitlines()
     assert "CLARION_SITE_URL='https://tips.example.org'" in lines
-    assert "CLARION_ALLOWED_HOSTS='tips.example.org'" in lines
+    assert f"CLARION_ALLOWED_HOSTS='tips.example.org,{ONION}'" in lines
     assert "CLARION_HTTPS='true'" in lines
     assert "CLARION_DEBUG='false'" in lines
+    # What the service needs beyond setup's answers comes from the environment setup ran in
+    assert f"CLARION_ONION_ADDRESS='{ONION}'" in lines
+    assert "CLARION_BIND='127.0.0.1:8123'" in lines
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
     # A shell reads the same values systemd does.
     shell = subprocess.run(

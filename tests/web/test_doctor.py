@@ -116,6 +116,8 @@ def test_a_good_production_set_up_passes(settings, tmp_path, monkeypatch, https_
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp_with_starttls
     settings.EMAIL_USE_SSL, settings.EMAIL_USE_TLS = False, True
+    settings.CLARION_ONION_ADDRESS = "a" * 56 + ".onion"
+    settings.ALLOWED_HOSTS = ["tips.example.org", settings.CLARION_ONION_ADDRESS]
     monkeypatch.setenv("CLARION_WEB_WORKERS", "1")
     Organisation.objects.create(name="Riverside", offline_public_key=vault.generate_keypair().recipient)
     Channel.objects.create(name="Safety", slug="safety", description="d", daily_byte_budget=1024**2)
@@ -127,7 +129,7 @@ def test_a_good_production_set_up_passes(settings, tmp_path, monkeypatch, https_
     # The clock may be unknown in a container: a warning, never a failure here.
     assert {name for name, finding in results.items() if finding["status"] != "ok"} <= {"clock"}, output
     assert set(results) >= {
-        "debug", "https", "site_url", "cache", "mail", "backup", "data_folder", "migrations", "clock",
+        "debug", "https", "site_url", "onion", "cache", "mail", "backup", "data_folder", "migrations", "clock",
         "offline_key", "disk",
     }  # fmt: skip
 
@@ -143,6 +145,8 @@ def test_a_bad_set_up_fails_naming_each_problem_and_its_fix(settings, tmp_path, 
     settings.DATA_DIR = data
     settings.CLARION_SITE_URL = f"http://127.0.0.1:{free_port()}"  # nobody listens
     settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    settings.CLARION_ONION_ADDRESS = "a" * 56 + ".onion"
+    settings.ALLOWED_HOSTS = ["tips.example.org"]
     monkeypatch.setenv("CLARION_WEB_WORKERS", "3")
     Organisation.objects.create(name="Riverside")
     Channel.objects.create(name="Flood", slug="flood", description="d", daily_byte_budget=2**62)
@@ -156,6 +160,7 @@ def test_a_bad_set_up_fails_naming_each_problem_and_its_fix(settings, tmp_path, 
         "debug": ("Debug pages are on", "CLARION_DEBUG=false"),
         "https": ("CLARION_HTTPS is off", "CLARION_HTTPS=true"),
         "site_url": ("does not answer", "systemctl status nginx clarion-web"),
+        "onion": ("is not in CLARION_ALLOWED_HOSTS", "CLARION_ALLOWED_HOSTS=your-host,aaaa"),
         "cache": ("3 web workers each keep their own page cache", "CACHE_URL=redis://"),
         "mail": ("EMAIL_URL is not set", "EMAIL_URL=smtps://"),
         "backup": ("No backup yet", "python -m clarion backup"),

@@ -109,6 +109,10 @@ def environment(site_url: str) -> list[str]:
         value = os.environ.get(name, "").strip()
         if value and name in VARIABLES:
             values[name] = value
+    onion = values.get("CLARION_ONION_ADDRESS")
+    if onion:
+        # tor hands requests to nginx with the onion address as Host: Django must accept it too.
+        values["CLARION_ALLOWED_HOSTS"] += f",{onion}"
     return [env_line(name, value) for name, value in values.items()]
 
 
