@@ -70,7 +70,9 @@ def test_setup_on_an_empty_server_names_the_organisation_and_its_first_admin_enr
         assert "account.enrol" in actions
         assert "Audit log intact" in server.manage("audit", "verify")
         # And plain HTTP was accepted for an address on this machine (a trial), with HTTPS off
-        assert "CLARION_HTTPS='false'" in (server.data_dir / "clarion.env").read_text().splitlines()
+        trial_settings = (server.data_dir / "clarion.env").read_text().splitlines()
+        assert "CLARION_HTTPS='false'" in trial_settings
+        assert not any(line.startswith("CLARION_BEHIND_PROXY") for line in trial_settings)
     finally:
         server.close()
 
@@ -85,6 +87,7 @@ def test_setup_writes_the_service_environment_and_a_second_run_changes_nothing_w
     assert f"CLARION_ALLOWED_HOSTS='tips.example.org,{ONION}'" in lines
     assert "CLARION_HTTPS='true'" in lines
     assert "CLARION_DEBUG='false'" in lines
+    assert "CLARION_BEHIND_PROXY='true'" in lines
     # What the service needs beyond setup's answers comes from the environment setup ran in
     assert f"CLARION_ONION_ADDRESS='{ONION}'" in lines
     assert "CLARION_BIND='127.0.0.1:8123'" in lines

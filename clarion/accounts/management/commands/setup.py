@@ -105,6 +105,10 @@ def environment(site_url: str) -> list[str]:
         "CLARION_HTTPS": "true" if https else "false",
         "CLARION_DEBUG": "false",
     }
+    if https:
+        # Clarion speaks no TLS itself: an https:// address means deploy/nginx in front, which
+        # passes each client's address for the per-address limits (CLARION_BEHIND_PROXY).
+        values["CLARION_BEHIND_PROXY"] = "true"
     for name in CARRIED_OVER:
         value = os.environ.get(name, "").strip()
         if value and name in VARIABLES:
