@@ -267,3 +267,33 @@ def do_save_organisation(*, actor: User, organisation: Organisation) -> None:
     changed = [name for name in ("name", "mission") if old is None or getattr(old, name) != getattr(organisation, name)]
     if changed:
         record(actor=actor, action="organisation.changed", subject=organisation, detail=", ".join(changed))
+
+
+@transaction.atomic
+def do_set_up_organisation(*, name: str, languages: list[str], replace: bool = False) -> Organisation:
+    """Name the organisation and choose its languages at `python -m clarion setup` (the operator, no actor).
+
+    A second run would otherwise rename a live site without anyone deciding to: an existing
+    organisation is changed only with `replace`, and the change is recorded like an admin's.
+    """
+    organisation = Organisation.objects.order_by("pk").first()
+    if organisation is not None and not replace:
+        raise AccountError(_("The organisation “%(name)s” is set up already.") % {"name": organisation.name})
+    if organisation is None:
+        organisation = Organisation(name=name, languages=",".join(languages))
+        organisation.save()
+        record(
+            actor=None, action="organisation.set_up", subject=organisation, detail=f"languages {organisation.languages}"
+        )
+        return organisation
+    changed = [
+        field
+        for field, value in (("name", name), ("languages", ",".join(languages)))
+        if getattr(organisation, field) != value
+    ]
+    organisation.name = name
+    organisation.languages = ",".join(languages)
+    organisation.save()
+    if changed:
+        record(actor=None, action="organisation.changed", subject=organisation, detail=", ".join(changed))
+    return organisation

@@ -24,6 +24,10 @@ class Organisation(models.Model):
         help_text="Optional: an age public key (age1…) whose private half never touches this server. "
         "Every new tip's keys are also wrapped to it, so an export opens on an offline machine.",
     )
+    # Chosen at `python -m clarion setup`; the pages are offered in these (issue 12). The first is the default.
+    languages = models.CharField(
+        max_length=200, default="en", help_text="Language codes the site is offered in, comma-separated (en,fr)."
+    )
 
     class Meta:
         verbose_name = "organisation"
@@ -41,6 +45,11 @@ class Organisation(models.Model):
             )
         if self.offline_public_key and not vault.is_valid_recipient(self.offline_public_key):
             raise ValidationError({"offline_public_key": "This is not an age public key: it starts with age1."})
+
+    @property
+    def language_list(self) -> list[str]:
+        """Return the language codes the site is offered in, the default first."""
+        return [code for code in self.languages.split(",") if code]
 
     @classmethod
     def current(cls) -> Organisation:
