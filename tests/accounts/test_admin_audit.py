@@ -53,14 +53,16 @@ def test_replacing_the_organisations_offline_key_in_the_admin_is_in_the_audit_ch
     organisation = Organisation.objects.create(name="Union", offline_public_key=old_key)
     page = f"/staff/admin/accounts/organisation/{organisation.pk}/change/"
 
-    response = client.post(page, {"name": "Union", "mission": "", "offline_public_key": new_key, **csrf(client)})
+    response = client.post(
+        page, {"name": "Union", "mission": "", "languages": "en", "offline_public_key": new_key, **csrf(client)}
+    )
 
     assert response.status_code == 302, response.content.decode()[:3000]
     (entry,) = entries("organisation.offline_key")
     assert entry.actor_id == admin.pk
     assert old_key in entry.detail and new_key in entry.detail
     # And removing it is recorded too
-    client.post(page, {"name": "Union", "mission": "", "offline_public_key": "", **csrf(client)})
+    client.post(page, {"name": "Union", "mission": "", "languages": "en", "offline_public_key": "", **csrf(client)})
     assert "none" in entries("organisation.offline_key")[-1].detail
     assert verify().broken is None
 
