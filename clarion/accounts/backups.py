@@ -529,7 +529,8 @@ def _extract(
                 if not info.isreg():
                     raise BackupError(_("This backup holds something other than files: refused."))
                 source = tar.extractfile(info)
-                assert source is not None  # a regular file always has contents
+                if source is None:  # never for a regular file; checked rather than assumed
+                    raise BackupError(_("This backup holds something other than files: refused."))
                 if info.name == MANIFEST:
                     if info.size > MANIFEST_MAX_BYTES:
                         raise BackupError(_("This backup's manifest is too large: it was not written by Clarion."))
