@@ -100,7 +100,7 @@ def test_a_backup_of_a_running_server_with_a_tip_in_flight_restores_into_an_empt
         demo = first.prepare()
         first.start()
         # Given tips with files, sent through the real form, and a reply to one of them
-        for n in range(3):
+        for _ in range(3):
             marker = secrets.token_hex(6)
             text = f"The valve {marker} is bypassed."
             tips[send_tip(first, text, f"log-{marker}.txt", f"gauge log {marker}\n" * 200)] = (
