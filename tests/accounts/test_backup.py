@@ -24,11 +24,21 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from clarion import vault
+from clarion.accounts.backups import write_backup
 from clarion.accounts.models import Organisation
 from clarion.audit.models import AuditEntry
 from clarion.intake.models import Tip
 from tests.support.live import REPO, LiveServer
 from tests.support.tips import send_tip
+from tests.support.tools import require_tool
+
+
+@pytest.fixture(autouse=True)
+def _database_tools() -> None:
+    """On PostgreSQL, back up and restore with pg_dump and pg_restore (postgresql-client)."""
+    if os.environ.get("DATABASE_URL"):
+        for tool in ("pg_dump", "pg_restore"):
+            require_tool(tool, "backups of a PostgreSQL site are made and restored with it")
 
 
 @pytest.fixture
@@ -146,6 +156,21 @@ def test_a_backup_goes_to_the_organisation_offline_key_and_is_refused_when_there
         decrypted_members(target, vault.generate_keypair().identity)
 
 
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_progress_bar_is_drawn_on_a_terminal_only(site: Path, tmp_path: Path) -> None:
+    recipient = vault.generate_keypair().recipient
+    terminal, log = Terminal(), io.StringIO()
+    write_backup(tmp_path / "a.age", [recipient], stderr=terminal)
+    write_backup(tmp_path / "b.age", [recipient], stderr=log)
+    assert "\r" in terminal.getvalue() and "100%" in terminal.getvalue() and "Backing up" in terminal.getvalue()
+    assert log.getvalue() == ""
+
+
 # --- restore: refusals, through the real command in its own process -------------------------------
 
 
@@ -168,6 +193,9 @@ def files_in(folder: Path) -> list[Path]:
 @pytest.fixture(scope="module")
 def made(tmp_path_factory: pytest.TempPathFactory):
     """A prepared site (demo content), its backup, and the key it was encrypted to."""
+    if os.environ.get("DATABASE_URL"):
+        for tool in ("pg_dump", "pg_restore"):
+            require_tool(tool, "backups of a PostgreSQL site are made and restored with it")
     root = tmp_path_factory.mktemp("made")
     key = vault.generate_keypair()
     keyfile = root / "key.txt"

@@ -10,6 +10,7 @@ one new and empty).
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import shutil
@@ -21,6 +22,7 @@ import pytest
 from clarion import vault
 from tests.support.live import LiveServer, SourceClient, receipt_from
 from tests.support.staff import StaffClient
+from tests.support.tools import require_tool
 from tests.support.totp import Authenticator, totp_key
 from tests.support.traces import form_fields
 
@@ -89,6 +91,9 @@ def public_posts(server: LiveServer) -> dict[str, str]:
 
 
 def test_a_backup_of_a_running_server_with_a_tip_in_flight_restores_into_an_empty_site(tmp_path: Path) -> None:
+    if os.environ.get("DATABASE_URL"):
+        for tool in ("pg_dump", "pg_restore"):
+            require_tool(tool, "backups of a PostgreSQL site are made and restored with it")
     key = vault.generate_keypair()
     keyfile = tmp_path / "offline-key.txt"
     keyfile.write_text(f"# public key: {key.recipient}\n{key.identity}\n")
