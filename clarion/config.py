@@ -281,6 +281,11 @@ def data_dir() -> Path:
     return path
 
 
+#: The secrets this process generated (not found) in the data folder: `restore` may replace them,
+#: since settings made them moments before in what was an empty folder.
+GENERATED_HERE: set[Path] = set()
+
+
 def generated_secret(name: str, *, nbytes: int = 32) -> str:
     """Return a hex secret kept in the data folder, generating it (mode 0600) on first use.
 
@@ -299,6 +304,7 @@ def generated_secret(name: str, *, nbytes: int = 32) -> str:
                 handle.write(text)
                 handle.flush()
                 os.fsync(handle.fileno())
+            GENERATED_HERE.add(path)
     return path.read_text().strip()
 
 
