@@ -11,6 +11,7 @@ intact. Run on SQLite, and on PostgreSQL when DATABASE_URL is set.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import shlex
@@ -27,7 +28,7 @@ from aiosmtpd.controller import Controller
 
 from tests.support.age_cli import age_keygen
 from tests.support.live import REPO, LiveServer, SourceClient, free_port, receipt_from
-from tests.support.nginx import NGINX, ONION_ADDRESS, SERVER_NAME, Nginx, over_https, render, self_signed_certificate
+from tests.support.nginx import NGINX, ONION_ADDRESS, Nginx, over_https, render, self_signed_certificate
 from tests.support.smtp import Mailbox
 from tests.support.staff import StaffClient
 from tests.support.tools import require_tool
@@ -124,9 +125,21 @@ def run(server: LiveServer, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def onion_get(nginx: Nginx, path: str) -> tuple[int, bytes]:
+    """GET `path` through nginx's onion entrance (where tor hands requests), with the onion name as Host."""
+    conn = http.client.HTTPConnection("127.0.0.1", nginx.onion_port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Host": ONION_ADDRESS})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
 @pytest.fixture
 def smtp_over_starttls(tmp_path: Path) -> Iterator[tuple[int, Path]]:
     """Run a mail server that requires STARTTLS, with a certificate for localhost; return its port and certificate."""
+    require_tool("openssl", "going live makes self-signed certificates for nginx and the mail server")
     cert, key = self_signed_certificate(tmp_path / "smtp-tls")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
@@ -235,8 +248,8 @@ def test_from_an_empty_server_folder_to_a_live_site_whose_backup_restores(tmp_pa
         assert "Safety at work" in admin.get("/staff/cases/")[1]
 
         # And the site is reachable through the onion entrance, under its onion name
-        conn = nginx_onion_get(nginx)
-        assert conn[0] == 200 and ONION_ADDRESS.encode() in conn[1]
+        status, page = onion_get(nginx, "/tip/")
+        assert status == 200 and f'<code class="onion-address">{ONION_ADDRESS}</code>'.encode() in page
 
         # And the operator backs up while the server runs, to the offline key
         backup_file = tmp_path / "backups" / "clarion.tar.age"
@@ -274,19 +287,3 @@ def test_from_an_empty_server_folder_to_a_live_site_whose_backup_restores(tmp_pa
     finally:
         nginx.stop()
         server.close()
-
-
-def nginx_onion_get(nginx: Nginx) -> tuple[int, bytes]:
-    """GET /tip/ through nginx's onion entrance (where tor hands requests), with the onion name as Host."""
-    import http.client
-
-    conn = http.client.HTTPConnection("127.0.0.1", nginx.onion_port, timeout=30)
-    try:
-        conn.request("GET", "/tip/", headers={"Host": ONION_ADDRESS})
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
-
-
-assert SERVER_NAME  # the certificate's name is the site's: https://localhost:<port>
