@@ -529,7 +529,8 @@ def _extract(
                 if not info.isreg():
                     raise BackupError(_("This backup holds something other than files: refused."))
                 source = tar.extractfile(info)
-                assert source is not None  # a regular file always has contents
+                if source is None:  # never for a regular file; checked rather than assumed
+                    raise BackupError(_("This backup holds something other than files: refused."))
                 if info.name == MANIFEST:
                     if info.size > MANIFEST_MAX_BYTES:
                         raise BackupError(_("This backup's manifest is too large: it was not written by Clarion."))
@@ -588,8 +589,19 @@ def _restore_database(staging: Path, manifest: dict[str, Any]) -> str:
     if vendor == "postgresql":
         dump = staging / PG_MEMBER
         # --single-transaction: a failure leaves the database as empty as it was.
-        _run_tool(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction", str(dump)])
-        # pg_restore reads PGDATABASE from the environment (_pg_environment).
+        # The password reaches pg_restore through its environment (_pg_environment), never argv.
+        name = str(connections[DEFAULT_DB_ALIAS].settings_dict["NAME"])
+        _run_tool(
+            [
+                "pg_restore",
+                "--no-owner",
+                "--no-privileges",
+                "--exit-on-error",
+                "--single-transaction",
+                f"--dbname={name}",
+                str(dump),
+            ]
+        )
         return vendor
     staged = staging / SQLITE_MEMBER
     with sqlite3.connect(f"file:{staged}?mode=ro", uri=True) as check:
@@ -621,7 +633,11 @@ def restore_backup(
     backup: Path, identities: list[vault.AgeIdentityStr], *, stderr: IO[str] | None = None
 ) -> RestoreResult:
     """Check the whole backup, then bring it into this (empty) site; return what was restored."""
-    _refuse_unless_empty()
+    try:
+        _refuse_unless_empty()
+    except BaseException:
+        _leave_empty()
+        raise
     data_dir = Path(settings.DATA_DIR)
     staging = data_dir / f".restore-{secrets.token_hex(8)}"
     staging.mkdir(mode=0o700)

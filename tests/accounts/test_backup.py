@@ -73,7 +73,7 @@ def test_a_backup_holds_the_database_keys_blobs_and_media_and_no_plaintext_of_a_
     file_bytes = f"shift log {canary}\n".encode() * 50
     # Given a tip whose answer, file name and file carry a canary
     send_tip(channel, message=f"The valve is bypassed {canary}", files=[(f"{canary}.txt", file_bytes)])
-    tip = Tip.objects.get()
+    assert Tip.objects.count() == 1
     key = vault.generate_keypair()
     target = tmp_path / "out" / "site.tar.age"
     target.parent.mkdir()
@@ -109,8 +109,8 @@ def test_a_backup_holds_the_database_keys_blobs_and_media_and_no_plaintext_of_a_
         name: hashlib.sha256(data).hexdigest() for name, data in members.items() if name != "MANIFEST.json"
     }
     assert members["keys/receipt_pepper"] == (site / "keys" / "receipt_pepper").read_bytes()
-    # And the database copy holds the tip (its id is plain metadata; its content is not)
-    assert str(tip.pk).replace("-", "").encode() in members[database] or str(tip.pk).encode() in members[database]
+    # And the database copy is a whole database (the dump is compressed, so no id shows in it)
+    assert members[database].startswith(b"PGDMP" if manifest["database"] == "postgresql" else b"SQLite format 3\0")
     # And doctor can tell when and what the last backup was, and the audit log says it happened
     last = json.loads((site / "last-backup.json").read_text())
     assert last["file"] == str(target)

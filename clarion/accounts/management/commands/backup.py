@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, recipients: list[str], output: str | None, **options: Any) -> None:
         target = Path(output) if output else Path(f"clarion-backup-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.tar.age")
         try:
-            result = do_back_up(output=target, recipients=recipients, stderr=self.stderr._out)
+            result = do_back_up(output=target, recipients=recipients, stderr=sys.stderr)
         except BackupError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(

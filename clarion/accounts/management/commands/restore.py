@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, file: str, identity: str, **options: Any) -> None:
         try:
-            result = do_restore(backup=Path(file), identity_file=Path(identity), stderr=self.stderr._out)
+            result = do_restore(backup=Path(file), identity_file=Path(identity), stderr=sys.stderr)
         except BackupError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(
