@@ -31,7 +31,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -134,7 +134,13 @@ class LiveServer:
             log.write(template.demo_output)
         return template.demo_output
 
-    def start(self, timeout: float = 60) -> None:
+    def start(self, timeout: float = 60, *, answers: Callable[[], bool] | None = None) -> None:
+        """Start the server; return once it answers.
+
+        `answers` says whether it does (by default: /tip/ on its own port answers 200). A server
+        set up for production accepts only its public name, over HTTPS: such a test asks through
+        nginx instead.
+        """
         self._log = open(self.log_path, "ab")  # closed in stop()/kill()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "clarion", "serve"],
@@ -149,11 +155,16 @@ class LiveServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited early:\n{self.log_path.read_text(errors='replace')}")
             try:
-                with urllib.request.urlopen(self.base_url + "/tip/", timeout=2) as response:
-                    if response.status == 200:
+                if answers is not None:
+                    if answers():
                         return
-            except (urllib.error.URLError, ConnectionError, OSError):
-                time.sleep(0.2)
+                else:
+                    with urllib.request.urlopen(self.base_url + "/tip/", timeout=2) as response:
+                        if response.status == 200:
+                            return
+            except (urllib.error.URLError, ConnectionError, OSError, http.client.HTTPException):
+                pass
+            time.sleep(0.2)
         raise RuntimeError("server did not start in time")
 
     def kill(self) -> None:
@@ -183,6 +194,12 @@ class LiveServer:
         if self.pg_database:
             self._pg_admin(f'DROP DATABASE IF EXISTS "{self.pg_database}" WITH (FORCE)')
             self.pg_database = None
+
+    def empty_database(self) -> None:
+        """Under PostgreSQL, drop this server's database and create it again, empty: a lost server's."""
+        if self.pg_database:
+            self._pg_admin(f'DROP DATABASE IF EXISTS "{self.pg_database}" WITH (FORCE)')
+            self._pg_admin(f'CREATE DATABASE "{self.pg_database}"')
 
     def _pg_admin(self, sql: str) -> None:
         with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:

@@ -22,16 +22,19 @@ import socket
 import ssl
 import subprocess
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import psutil
 
-from tests.support.live import REPO, free_port
+from tests.support.live import REPO, SourceClient, free_port
 
 NGINX = "/usr/sbin/nginx"
 DEPLOY = REPO / "deploy" / "nginx"
 SERVER_NAME = "localhost"
+C = TypeVar("C", bound=SourceClient)
 ONION_ADDRESS = "clarionexampleonionaddressforteststhatisfiftysixcharsxyz.onion"
 
 _MAIN = """\
@@ -259,3 +262,27 @@ def running_nginx(root: Path, *, upstream_port: int) -> Iterator[Nginx]:
 
 def nginx_available() -> bool:
     return shutil.which(NGINX) is not None
+
+
+class HttpsEntrance:
+    """What a `SourceClient` needs of a server, for a client that reaches it through nginx over HTTPS."""
+
+    def __init__(self, nginx: Nginx) -> None:
+        self.base_url = nginx.site_url
+        self.port = nginx.https_port
+
+
+def over_https(client_class: type[C], nginx: Nginx) -> C:
+    """Return a client (`SourceClient`, `StaffClient`) whose every request goes through nginx over TLS.
+
+    It trusts the test certificate alone and checks it against the site's name, as a browser would,
+    and posts forms with `Origin: null`, as browsers do under the site's `Referrer-Policy:
+    no-referrer` (clarion/web/csrf.py): its Referer names the test's port, which nginx's `Host
+    $host` leaves out.
+    """
+    client = client_class(HttpsEntrance(nginx))  # type: ignore[arg-type]
+    client.headers["Origin"] = "null"
+    client.opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(client.jar), urllib.request.HTTPSHandler(context=nginx.tls_context())
+    )
+    return client
