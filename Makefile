@@ -30,8 +30,11 @@ run: $(STAMP)
 	$(PY) -m clarion serve
 
 # PYTEST_ARGS: more options for pytest, e.g. `make test PYTEST_ARGS=--durations=20` (as CI does).
+# Two processes each: first the in-process tests, then those that start real servers or Chromium
+# (a module's tests stay on one process, so a module's server starts once).
 test: $(STAMP) node_modules/.installed
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist worksteal -m "not browser and not live_server_process" $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist loadfile -m "browser or live_server_process" $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -n 2 --dist worksteal -m "not browser and not live_server_process" $(PYTEST_ARGS)

@@ -124,6 +124,7 @@ def test_a_canary_sent_as_answers_message_file_names_and_file_contents_is_nowher
     )
     assert status == 200, html
     receipt = receipt_from(html)
+    source.headers["Referer"] = referrer
 
     # And, logged in with the receipt, a follow-up message with another file
     status, html = source.post("/tip/login/", {"receipt": receipt})
@@ -177,6 +178,9 @@ def test_a_source_address_user_agent_and_referrer_are_written_nowhere(server):
     # Given a source who reads the landing page and sends a tip with a file
     assert source.get("/tip/")[0] == 200
     fields = form_fields(source, "misconduct")
+    # (The form is posted from our own page: a foreign Referer on a tip is refused as a
+    # cross-site post, tests/test_csrf.py. It comes back for every later request.)
+    source.headers["Referer"] = server.base_url + "/tip/send/misconduct/"
     status, html = source.post(
         "/tip/send/misconduct/",
         {
