@@ -34,13 +34,14 @@ import tarfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clarion import config, vault
@@ -377,7 +378,7 @@ def write_backup(
         sha256=sink.digest.hexdigest(),
         size=sink.size,
         members=len(entries),
-        finished_at=datetime.now(UTC),
+        finished_at=timezone.now(),
     )
 
 
@@ -389,7 +390,7 @@ def _write_tar(sink: _EncryptorFile, members: list[Member], progress: Progress) 
     manifest = json.dumps(
         {
             "format": FORMAT,
-            "created_at": datetime.now(UTC).isoformat(),
+            "created_at": timezone.now().isoformat(),
             "database": _database_vendor(),
             "members": entries,
         },
@@ -398,7 +399,7 @@ def _write_tar(sink: _EncryptorFile, members: list[Member], progress: Progress) 
     info = tarfile.TarInfo(MANIFEST)
     info.size = len(manifest)
     info.mode = 0o600
-    info.mtime = int(time.time())
+    info.mtime = int(timezone.now().timestamp())
     tar.addfile(info, io.BytesIO(manifest))
     tar.close()
     return entries

@@ -187,8 +187,8 @@ def check_shared_cache() -> Finding:
             return failure(
                 "cache",
                 _(
-                    "%(workers)d web workers each keep their own page cache: a published correction can stay "
-                    "unseen on the pages the other workers cached."
+                    "%(workers)d web workers each keep their own page cache: each renders and holds every page "
+                    "again, so a spike of readers costs the server that many times the work and memory."
                 )
                 % {"workers": workers},
                 _("Install Redis (apt install redis-server) and set CACHE_URL=redis://127.0.0.1:6379/0."),

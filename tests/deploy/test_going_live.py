@@ -185,9 +185,9 @@ def test_from_an_empty_server_folder_to_a_live_site_whose_backup_restores(tmp_pa
             str(env_file),
         )
         invitation = output.strip().splitlines()[-2]
-        # One web worker: its memory is the page cache all share (doctor asks for Redis beyond one).
+        # The default three web workers share the page cache in this machine's Redis (docs/deploy.md)
         with env_file.open("a") as settings:
-            settings.write("CLARION_WEB_WORKERS='1'\n")
+            settings.write("CACHE_URL='redis://127.0.0.1:6379/13'\n")
         service = service_environment(env_file)
         assert service["CLARION_SITE_URL"] == nginx.site_url
         assert service["CLARION_HTTPS"] == "true" and service["CLARION_DEBUG"] == "false"

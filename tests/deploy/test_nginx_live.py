@@ -19,6 +19,7 @@ from collections.abc import Iterator
 import pytest
 
 from clarion import vault
+from tests.support import observatory, securedrop_scan
 from tests.support.live import LiveServer, clear_of_key_rotation, running
 from tests.support.nginx import NGINX, ONION_ADDRESS, SERVER_NAME, Nginx, running_nginx
 from tests.support.tools import require_tool
@@ -131,8 +132,60 @@ def test_pages_over_tls_carry_clarion_s_headers_and_onion_location(stack, path):
     assert "default-src 'none'" in headers["Content-Security-Policy"]
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Onion-Location"] == f"http://{ONION_ADDRESS}{path}"
-    assert headers["Server"] == "nginx"  # no version
+    assert "Server" not in headers  # neither nginx's nor gunicorn's name
     assert "X-Accel-Expires" not in headers  # meant for nginx alone
+
+
+def response_over_tls(nginx: Nginx, path: str) -> tuple[int, dict[str, str], list[str], str]:
+    """Return a page's status, headers (repeats joined), Set-Cookie values and body, through nginx over TLS."""
+    status, message, body = nginx.get(path)
+    headers: dict[str, str] = {}
+    for name, value in message.items():
+        if name.lower() != "set-cookie":
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return status, headers, message.get_all("Set-Cookie") or [], body.decode(errors="replace")
+
+
+def http_route(nginx: Nginx, path: str) -> list[str]:
+    """Return where a plain-HTTP request for `path` goes: its own URL, then each redirect."""
+    conn = http.client.HTTPConnection("127.0.0.1", nginx.http_port, timeout=10)
+    conn.request("GET", path, headers={"Host": SERVER_NAME})
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    return [f"http://{SERVER_NAME}{path}", response.headers["Location"]]
+
+
+def test_every_page_type_over_tls_scores_at_least_130_on_the_observatory_with_no_penalty(stack):
+    # The MDN HTTP Observatory's scoring (tests/support/observatory.py) on what nginx answers over
+    # TLS, plain-HTTP redirect included: the headers a reader, a source and a staff member get.
+    _, nginx = stack
+    paths = ["/", POST, "/reports/", "/feed/atom/", "/tip/", "/tip/send/safety/", "/tip/login/", "/staff/login/"]
+    problems = []
+    for path in [*paths, "/no-such-page/"]:
+        status, headers, cookies, body = response_over_tls(nginx, path)
+        result = observatory.scan(
+            observatory.Response(
+                nginx.site_url + path, status, headers, cookies, body, http_route=http_route(nginx, path)
+            )
+        )
+        if result.score < 130 or result.penalties():
+            problems.append(f"{path} ({status}): {result.explain()}")
+
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", ["/tip/", "/tip/send/safety/"])
+def test_the_landing_page_and_a_channel_form_over_tls_pass_the_securedrop_directory_checks(stack, path):
+    _, nginx = stack
+    status, headers, cookies, body = response_over_tls(nginx, path)
+
+    def stylesheet(url: str) -> str:
+        return nginx.get(urllib.parse.urlsplit(url).path)[2].decode(errors="replace")
+
+    page = securedrop_scan.Page(nginx.site_url + path, status, headers, cookies, body)
+    waived = {"xss_protection": "browsers removed the filter it controls (tests/intake/test_securedrop_checks.py)"}
+    assert securedrop_scan.failures(page, stylesheet, waived=waived) == []
 
 
 def test_the_onion_entrance_serves_the_site_over_http_without_trusting_a_client_s_forwarded_proto(stack):

@@ -124,7 +124,6 @@ def test_a_canary_sent_as_answers_message_file_names_and_file_contents_is_nowher
     )
     assert status == 200, html
     receipt = receipt_from(html)
-    source.headers["Referer"] = referrer
 
     # And, logged in with the receipt, a follow-up message with another file
     status, html = source.post("/tip/login/", {"receipt": receipt})
@@ -192,6 +191,7 @@ def test_a_source_address_user_agent_and_referrer_are_written_nowhere(server):
     )
     assert status == 200, html
     receipt = receipt_from(html)
+    source.headers["Referer"] = referrer
 
     # When they send a form without its CSRF token (Django logs the refusal), mistype their
     # receipt a few times, then log in, read their inbox and log out

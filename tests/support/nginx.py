@@ -42,6 +42,7 @@ _MAIN = """\
 {user}
 worker_processes 2;
 error_log {root}/logs/error.log;
+include /etc/nginx/modules-enabled/*.conf;
 
 events {{
     worker_connections 768;
@@ -115,6 +116,9 @@ class Nginx:
         for folder in (self.conf_dir / "sites-enabled", self.conf_dir / "snippets", self.log_dir, root / "temp"):
             folder.mkdir(parents=True, exist_ok=True)
         (root / "html").mkdir(exist_ok=True)
+        # Debian's module lines name `modules/…` under nginx's prefix (/usr/share/nginx/modules there).
+        if not (root / "modules").exists():
+            (root / "modules").symlink_to("/usr/lib/nginx/modules")
         self.cert, key = self_signed_certificate(root / "tls")
         self.values = {
             "cache_dir": str(self.cache_dir),

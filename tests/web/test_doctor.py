@@ -230,3 +230,20 @@ def test_the_text_report_says_what_and_how_and_a_database_behind_the_code_fails(
     assert "Fix: Back up (python -m clarion backup), then: python -m clarion migrate" in result.stdout
     assert "FAILURE  debug: Debug pages are on" in result.stdout
     assert "check(s) failed" in result.stderr
+
+
+def test_several_workers_need_the_shared_cache_and_pass_with_this_machines_redis(settings, monkeypatch):
+    from clarion.web.doctor import check_shared_cache
+
+    monkeypatch.setenv("CLARION_WEB_WORKERS", "3")
+    # Given three workers with their own memory each: a failure that names Redis as the fix
+    alone = check_shared_cache()
+    assert alone.status == "failure" and "CACHE_URL=redis://" in alone.fix, alone
+
+    # When CACHE_URL names the Redis server of this machine (Django's backend, through redis-py)
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/14"}
+    }
+    shared = check_shared_cache()
+
+    assert shared.status == "ok", shared

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clarion.accounts.backups import BackupError, do_back_up
@@ -35,7 +35,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, recipients: list[str], output: str | None, **options: Any) -> None:
-        target = Path(output) if output else Path(f"clarion-backup-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.tar.age")
+        target = Path(output) if output else Path(f"clarion-backup-{timezone.now():%Y%m%dT%H%M%SZ}.tar.age")
         try:
             result = do_back_up(output=target, recipients=recipients, stderr=sys.stderr)
         except BackupError as error:
