@@ -12,15 +12,12 @@ from clarion.casework.models import CaseFile
 from clarion.casework.tasks import apply_retention, send_deadline_reminders
 from clarion.intake.models import KeyWrap, Message, Tip, TipFile
 from tests.support.casework import TRIAGE, case_post, close_tip, status
-from tests.support.smtp import SmtpServer
+from tests.support.smtp import sending_to_smtp_server
 
 
 @pytest.fixture
 def smtp(settings):
-    with SmtpServer() as server:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    with sending_to_smtp_server(settings) as server:
         yield server
 
 

@@ -6,17 +6,13 @@ import pytest
 from django.core.management import call_command
 
 from tests.support.people import browser_client
-from tests.support.smtp import SmtpServer
+from tests.support.smtp import sending_to_smtp_server
 from tests.support.tips import answers_for, receipt_of, submit
 
 
 @pytest.fixture
 def smtp(settings):
-    with SmtpServer() as server:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST = "127.0.0.1"
-        settings.EMAIL_PORT = server.port
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    with sending_to_smtp_server(settings) as server:
         settings.CLARION_SITE_URL = "https://tips.example.org"
         yield server
 

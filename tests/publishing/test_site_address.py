@@ -22,7 +22,7 @@ from clarion.accounts.notifications import Event, send_notice
 from clarion.publishing.models import SiteSettings
 from tests.support.live import LiveServer, running
 from tests.support.people import browser_client
-from tests.support.smtp import SmtpServer
+from tests.support.smtp import sending_to_smtp_server
 from tests.support.tips import receipt_of, submit
 
 OTHER = "http://localhost:8102"
@@ -101,11 +101,7 @@ def test_atom_entry_ids_are_full_urls_that_survive_a_change_of_slug(settings, ma
 
 @pytest.fixture
 def smtp(settings):
-    with SmtpServer() as server:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST = "127.0.0.1"
-        settings.EMAIL_PORT = server.port
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    with sending_to_smtp_server(settings) as server:
         yield server
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email import message_from_bytes
 from email.message import Message
 
@@ -37,3 +39,13 @@ class SmtpServer:
     @property
     def messages(self) -> list[Message]:
         return self.mailbox.messages
+
+
+@contextmanager
+def sending_to_smtp_server(settings) -> Iterator[SmtpServer]:  # noqa: ANN001 - pytest-django's settings
+    """Start a real SMTP server and point Django's mail settings at it (plain SMTP on 127.0.0.1)."""
+    with SmtpServer() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        yield server
